@@ -1,0 +1,48 @@
+"""Write files so a crash or Ctrl-C leaves either the old content or the new, never half."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, and rename it into place.
+
+    With ``exclusive`` the rename never replaces an existing file (used for files the tool
+    must never overwrite, such as a freshly scaffolded stage).
+    """
+    mode = _existing_mode(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if exclusive:
+            # link() fails if the target exists, which rename() would silently replace.
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str, *, exclusive: bool = False) -> None:
+    """Encode ``text`` as UTF-8 (newlines untouched) and write it atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
+
+
+def _existing_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -1,0 +1,74 @@
+"""Keep CHANGELOG.md in step with finished postmortems: find what is missing, insert it."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+
+from incidentflow.atomic import atomic_write_text
+from incidentflow.changelog import ChangelogEntry, has_entry, insert_entries
+from incidentflow.config import Config
+from incidentflow.errors import IncidentError
+from incidentflow.incidents import IncidentReport
+from incidentflow.markdown_sections import parse
+from incidentflow.stages import POSTMORTEM
+from incidentflow.textfile import decode
+
+
+def finished_entry(report: IncidentReport, config: Config) -> ChangelogEntry | None:
+    """The changelog entry of an incident whose postmortem meets its goal, else None."""
+    result = report.result(POSTMORTEM)
+    if result is None or not result.met or report.meta_problems:
+        return None
+    section = parse(result.text).section("Changelog entry")
+    resolved = report.meta.time("resolved_at")
+    if section is None or resolved is None:
+        return None
+    changelog_dir = posixpath.dirname(config.changelog) or "."
+    return ChangelogEntry(
+        incident_id=report.id,
+        text=" ".join(section.filled_text().split()),
+        severity=report.meta.severity,
+        date=resolved.astimezone(config.tz()).date().isoformat(),
+        link=posixpath.relpath(result.path, changelog_dir),
+    )
+
+
+def read_changelog(config: Config) -> str | None:
+    """The changelog's text, or None when the file does not exist yet."""
+    path = config.root / config.changelog
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IncidentError(f"{config.changelog}: cannot read: {exc.strerror}") from None
+    text = decode(data, path=config.changelog)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def missing_entries(config: Config, entries: list[ChangelogEntry]) -> list[ChangelogEntry]:
+    """The entries the changelog does not have yet (by marker, anywhere in the file)."""
+    text = read_changelog(config)
+    return [e for e in entries if text is None or not has_entry(text, e.incident_id)]
+
+
+def add_entries(config: Config, entries: list[ChangelogEntry]) -> list[ChangelogEntry]:
+    """Insert missing entries into the changelog; return the ones added (maybe none)."""
+    path = config.root / config.changelog
+    raw = path.read_bytes() if path.exists() else None
+    text = read_changelog(config)
+    todo = [e for e in entries if text is None or not has_entry(text, e.incident_id)]
+    if not todo:
+        return []
+    try:
+        updated = insert_entries(
+            text, todo, section=config.changelog_section, category=config.changelog_category
+        )
+    except ValueError as exc:
+        raise IncidentError(f"{config.changelog}: cannot add the entry: {exc}") from None
+    if raw is not None and raw.startswith(b"\xef\xbb\xbf"):
+        updated = "\ufeff" + updated
+    os.makedirs(path.parent, exist_ok=True)
+    atomic_write_text(path, updated)
+    return todo

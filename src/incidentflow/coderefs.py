@@ -1,0 +1,176 @@
+"""Code references in stage files, and whether they resolve in the repository.
+
+A reference is an inline code span holding exactly one location:
+
+- a commit id: 7–40 hex digits with at least one digit and one letter (`3f9a2c1`);
+- a path, optionally ``rev:`` before it (git's ``rev:path``) and ``:line`` or ``:start-end``
+  after it (`src/app.py:42`, `v1.2:src/app.py:10-20`), where the path has a `/` and a file
+  extension or a trailing `/`, or has no `/` and a common source-file extension
+  (`app.py`, `config.yaml`).
+
+Anything else in backticks — `pool.acquire()`, `retries = 3`, `os.path`, a URL — is code,
+not a location, and is never checked. Text outside code spans and inside fenced code blocks
+is never checked either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from incidentflow.markdown_sections import without_drafts_and_comments
+
+_EXTENSION_WORDS = (
+    "py pyi js mjs cjs jsx ts tsx go rs rb java kt kts scala c h cc cpp cxx hpp hh cs php swift "
+    "m mm sh bash zsh ps1 sql yaml yml json toml ini cfg conf md rst txt html htm css scss sass "
+    "less vue svelte tf tfvars hcl proto graphql gql xml gradle lock env properties mk cmake "
+    "dockerfile ex exs erl hrl clj lua pl pm r jl dart zig nix j2 jinja tmpl tpl csv"
+)
+_SOURCE_EXTENSIONS = frozenset(_EXTENSION_WORDS.split())
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_PATH_CHARS = re.compile(r"^[A-Za-z0-9_.@+\-/]+$")
+_REV = re.compile(r"^[A-Za-z0-9_.\-/~^@{}]+$")
+_LINES = re.compile(r"^(\d+)(?:-(\d+))?$")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_FENCE = re.compile(r"(?ms)^ {0,3}(`{3,}|~{3,}).*?(^ {0,3}\1[`~]*[ \t]*$|\Z)")
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    """One reference: what was written, where, and what it points at."""
+
+    text: str
+    line: int
+    rev: str | None = None
+    path: str | None = None
+    start: int | None = None
+    end: int | None = None
+    commit: str | None = None
+
+
+def parse_ref(span: str, *, line: int = 0) -> CodeRef | None:
+    """Classify one code span's content; None when it is code rather than a location."""
+    text = span.strip()
+    if not text or any(ch.isspace() for ch in text) or "://" in text:
+        return None
+    if _SHA.match(text):
+        has_digit = any(ch.isdigit() for ch in text)
+        has_letter = any(ch.isalpha() for ch in text)
+        return CodeRef(text, line, commit=text) if has_digit and has_letter else None
+    parts = text.split(":")
+    start = end = None
+    lines = _LINES.match(parts[-1]) if len(parts) > 1 else None
+    if lines:
+        start = int(lines.group(1))
+        end = int(lines.group(2)) if lines.group(2) else start
+        parts = parts[:-1]
+    if len(parts) > 2:
+        return None
+    rev = parts[0] if len(parts) == 2 else None
+    path = parts[-1]
+    if rev is not None and not _REV.match(rev):
+        return None
+    if not path or not _PATH_CHARS.match(path) or path.startswith("-"):
+        return None
+    if not _looks_like_path(path, has_lines=start is not None):
+        return None
+    return CodeRef(text, line, rev=rev, path=path, start=start, end=end)
+
+
+def _looks_like_path(path: str, *, has_lines: bool) -> bool:
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    extension = name.rsplit(".", 1)[1].lower() if "." in name.strip(".") else ""
+    if "/" in path.strip("/"):
+        return path.endswith("/") or bool(extension) or has_lines
+    if path.endswith("/"):
+        return False
+    return extension in _SOURCE_EXTENSIONS or name.lower() in ("dockerfile", "makefile")
+
+
+def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
+    """Every reference in ``text`` (whose first line is ``first_line`` of its file)."""
+    visible = _FENCE.sub(
+        lambda m: re.sub(r"[^\n]", " ", m.group(0)), without_drafts_and_comments(text)
+    )
+    refs = []
+    for match in _CODE_SPAN.finditer(visible):
+        line = first_line + visible.count("\n", 0, match.start(2))
+        ref = parse_ref(match.group(2), line=line)
+        if ref is not None:
+            refs.append(ref)
+    return refs
+
+
+@dataclass(frozen=True)
+class Blob:
+    """What a path names at a revision: a file with its line count, or a directory."""
+
+    is_dir: bool
+    lines: int = 0
+
+
+class Resolver:
+    """Answers whether references resolve, using a git object reader.
+
+    ``base`` is the revision that paths without ``rev:`` are read at: ``"HEAD"`` for the
+    working copy, ``""`` for the index (what the next commit will contain).
+    """
+
+    def __init__(
+        self,
+        read: Callable[[str], tuple[str, bytes] | None],
+        *,
+        base: str,
+        base_label: str,
+        index_has_dir: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._read = read
+        self._index_has_dir = index_has_dir
+        self.base = base
+        self.base_label = base_label
+        self._cache: dict[str, Blob | None] = {}
+
+    def _lookup(self, rev: str, path: str) -> Blob | None:
+        name = f"{rev}:{path.rstrip('/')}"
+        if name not in self._cache:
+            found = self._read(name)
+            if found is None:
+                self._cache[name] = None
+            else:
+                kind, data = found
+                if kind == "tree":
+                    self._cache[name] = Blob(is_dir=True)
+                else:
+                    count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+                    self._cache[name] = Blob(is_dir=False, lines=count)
+        return self._cache[name]
+
+    def problem(self, ref: CodeRef) -> str | None:
+        """Why ``ref`` does not resolve, or None when it does."""
+        if ref.commit is not None:
+            found = self._read(f"{ref.commit}^{{commit}}")
+            return None if found else f"`{ref.text}` is not a commit in this repository"
+        assert ref.path is not None
+        if ref.path == ".." or ref.path.startswith("../") or "/../" in ref.path:
+            return f"`{ref.text}` points outside the repository"
+        if ref.rev is not None and self._read(f"{ref.rev}^{{commit}}") is None:
+            return f"`{ref.text}`: {ref.rev!r} is not a commit in this repository"
+        rev = ref.rev if ref.rev is not None else self.base
+        where = ref.rev if ref.rev is not None else self.base_label
+        blob = self._lookup(rev, ref.path)
+        if blob is None:
+            in_index = ref.rev is None and self._index_has_dir is not None
+            if ref.path.endswith("/") and in_index and self._index_has_dir(ref.path):  # type: ignore[misc]
+                return None
+            return f"`{ref.text}` does not exist in {where}"
+        if ref.start is None:
+            return None
+        if blob.is_dir:
+            return f"`{ref.text}` gives lines for a directory"
+        assert ref.end is not None
+        if ref.start < 1 or ref.end < ref.start:
+            return f"`{ref.text}` has an empty or reversed line range"
+        if ref.end > blob.lines:
+            return f"`{ref.text}` is past the end of {ref.path} ({blob.lines} lines in {where})"
+        return None

@@ -1,0 +1,1 @@
+"""One module per command: Click parses options, then calls plain core functions."""

@@ -1,0 +1,33 @@
+"""What every command does the same way: find the repository, read the clock, print JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from incidentflow.workspace import Workspace
+
+
+def open_workspace() -> Workspace:
+    """The repository around the current directory, configuration loaded."""
+    return Workspace.open(Path.cwd())
+
+
+def now() -> dt.datetime:
+    """The current time, timezone-aware (UTC); commands convert it to the configured zone."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON on stdout."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user can paste it: relative to the current directory."""
+    return os.path.relpath(path, Path.cwd())

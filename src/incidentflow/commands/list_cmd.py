@@ -1,0 +1,33 @@
+"""`incident list`: one row per incident."""
+
+from __future__ import annotations
+
+import click
+
+from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.listing import Row, list_rows
+
+
+@click.command("list")
+@click.option("--open", "only_open", is_flag=True, help="Only incidents not closed yet.")
+@click.option("--severity", "severities", multiple=True, help="Only these severities (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def command(only_open: bool, severities: tuple[str, ...], as_json: bool) -> None:
+    """List incidents: id, severity, status, current stage, title, age."""
+    workspace = open_workspace()
+    rows = list_rows(workspace, now=now(), only_open=only_open, severities=severities)
+    if as_json:
+        echo_json([row.as_dict() for row in rows])
+        return
+    _table(rows)
+
+
+def _table(rows: list[Row]) -> None:
+    headers = ("ID", "SEVERITY", "STATUS", "STAGE", "AGE", "TITLE")
+    cells = [(r.id, r.severity, r.status, r.stage, r.age, r.title) for r in rows]
+    widths = [
+        max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,50 @@
+"""`incident new TITLE`: start an incident."""
+
+from __future__ import annotations
+
+import click
+
+from incidentflow.commands._shared import now, open_workspace, shown_path
+from incidentflow.scaffold import NewIncident, create_incident
+from incidentflow.timeutil import parse_user_time
+
+
+@click.command("new")
+@click.argument("title")
+@click.option(
+    "--severity", help="One of the configured levels (default SEV1..SEV4); default: the middle one."
+)
+@click.option("--commander", help="Incident commander; default: your git user.name.")
+@click.option("--service", "services", multiple=True, help="An affected service (repeatable).")
+@click.option(
+    "--started-at", help="When impact began: ISO-8601, HH:MM today, or -30m. Default: now."
+)
+@click.option("--detected-at", help="When it was noticed (same forms). Default: now.")
+@click.option("--branch", is_flag=True, help="Create and switch to git branch incident/<id> first.")
+def command(
+    title: str,
+    severity: str | None,
+    commander: str | None,
+    services: tuple[str, ...],
+    started_at: str | None,
+    detected_at: str | None,
+    branch: bool,
+) -> None:
+    """Start an incident: its directory, metadata, timeline and the triage stage file.
+
+    Prints the new incident's directory.
+    """
+    workspace = open_workspace()
+    clock = now()
+    tz = workspace.config.tz()
+    request = NewIncident(
+        title=title,
+        severity=severity,
+        commander=commander,
+        services=services,
+        started_at=parse_user_time(started_at, now=clock, tz=tz) if started_at else None,
+        detected_at=parse_user_time(detected_at, now=clock, tz=tz) if detected_at else None,
+        branch=branch,
+    )
+    path = create_incident(workspace, request, now=clock)
+    click.echo(shown_path(path))

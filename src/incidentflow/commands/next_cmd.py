@@ -1,0 +1,24 @@
+"""`incident next [ID]`: scaffold the next stage once the current one meets its goal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from incidentflow.commands._shared import open_workspace, shown_path
+from incidentflow.scaffold import scaffold_next_stage
+
+
+@click.command("next")
+@click.argument("incident_id", required=False, metavar="[ID]")
+def command(incident_id: str | None) -> None:
+    """Scaffold the next stage file, with its AI prompt pre-filled, and print its path.
+
+    Refuses (exit 1, listing what is missing as path:line: message) until every stage
+    written so far meets its goal. Never overwrites an existing file.
+    """
+    workspace = open_workspace()
+    chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())
+    path = scaffold_next_stage(workspace, chosen)
+    click.echo(shown_path(path))

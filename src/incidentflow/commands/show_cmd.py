@@ -1,0 +1,84 @@
+"""`incident show [ID]`: metadata, each stage's goal status, unmet goals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.incidents import ordering_problems
+from incidentflow.metadata import MILESTONES
+from incidentflow.timeutil import format_duration
+
+
+@click.command("show")
+@click.argument("incident_id", required=False, metavar="[ID]")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def command(incident_id: str | None, as_json: bool) -> None:
+    """Show an incident: metadata, derived status, and each stage's goal.
+
+    ID is a full id, a unique prefix or substring; without it, the incident around the
+    current directory, else the only open one.
+    """
+    workspace = open_workspace()
+    chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())
+    report = workspace.report(chosen)
+    problems = [*report.meta_problems, *ordering_problems(report)]
+    meta = report.meta
+    if as_json:
+        echo_json(
+            {
+                "id": report.id,
+                "title": meta.title,
+                "severity": meta.severity,
+                "commander": meta.commander,
+                "services": meta.services,
+                "status": report.status,
+                "stage": report.current.stage.key if report.current else None,
+                **{key: _iso(meta.time(key)) for key in MILESTONES},
+                "metadata_problems": [p.as_dict() for p in problems],
+                "stages": [
+                    {
+                        "stage": r.stage.key,
+                        "path": r.path,
+                        "exists": r.exists,
+                        "goal_met": r.met,
+                        "problems": [p.as_dict() for p in r.problems],
+                    }
+                    for r in report.stages
+                ],
+            }
+        )
+        return
+    click.echo(f"{report.id}  {meta.title}")
+    click.echo(f"  severity   {meta.severity or '?'}")
+    click.echo(f"  status     {report.status}")
+    click.echo(f"  commander  {meta.commander or '-'}")
+    click.echo(f"  services   {', '.join(meta.services) or '-'}")
+    started = meta.time("started_at")
+    for key in MILESTONES:
+        value = meta.time(key)
+        since = (
+            f"  (+{format_duration(value - started)})"
+            if value and started and key != "started_at"
+            else ""
+        )
+        click.echo(f"  {key:<13}{value.isoformat() if value else '-'}{since}")
+    age = report.age(now())
+    if age is not None and report.is_open:
+        click.echo(f"  open for   {format_duration(age)}")
+    click.echo("")
+    for result in report.stages:
+        mark = "done" if result.met else ("open" if result.exists else "    ")
+        goal = result.stage.goal if result.exists or result.stage.number == 1 else ""
+        click.echo(f"  [{mark}] {result.stage.number}. {result.stage.key:<11}{goal}")
+        for problem in result.problems:
+            click.echo(f"         {problem}")
+    for problem in problems:
+        click.echo(f"  {problem}")
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None

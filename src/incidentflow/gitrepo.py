@@ -1,0 +1,232 @@
+"""Everything the tool asks of git, in one place.
+
+The commit-path operations (reading the index, resolving code references) run plain `git`
+subprocesses: one `ls-files` and one long-lived `cat-file --batch` per run, which is far
+cheaper than importing GitPython. Slower, richer queries (recent commits, config, branches)
+use GitPython, imported only when such a command runs. Errors from either become
+:class:`IncidentError` with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from incidentflow.errors import IncidentError
+
+NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
+
+
+def find_root(start: Path) -> Path:
+    """The top of the working tree containing ``start``."""
+    env_tree = os.environ.get("GIT_WORK_TREE")
+    if env_tree:
+        return Path(env_tree).resolve()
+    current = start.resolve()
+    for candidate in (current, *current.parents):
+        if (candidate / ".git").exists():
+            return candidate
+        if _looks_bare(candidate):
+            raise IncidentError(
+                f"{candidate} is a bare git repository (no working tree); "
+                "run this in a clone with a working tree"
+            )
+    raise IncidentError(NOT_A_REPO)
+
+
+def _looks_bare(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit as a rollback candidate: what changed, by whom, when."""
+
+    sha: str
+    author: str
+    date: str
+    subject: str
+
+
+class Git:
+    """A git working tree at ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._reader: ObjectReader | None = None
+
+    def run(self, *args: str, check: bool = True) -> str:
+        """Run a git command in the working tree and return its stdout."""
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="surrogateescape",
+            )
+        except FileNotFoundError:
+            raise IncidentError("git is not installed or not on PATH") from None
+        if check and proc.returncode != 0:
+            detail = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+            raise IncidentError(f"git {args[0]} failed: {detail}")
+        return proc.stdout
+
+    def head(self) -> str | None:
+        """The commit HEAD points at, or None in a repository with no commits yet."""
+        out = self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
+        return out or None
+
+    def staged_blobs(self, pathspecs: list[str]) -> dict[str, str]:
+        """Map each staged path under ``pathspecs`` to its blob id (stage 0 of the index)."""
+        if not pathspecs:
+            return {}
+        out = self.run("ls-files", "--stage", "-z", "--", *pathspecs)
+        blobs: dict[str, str] = {}
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            _mode, blob, stage = meta.split()
+            if stage == "0":
+                blobs[path] = blob
+        return blobs
+
+    def tracked_under(self, directory: str) -> list[str]:
+        """Paths in the index at or under ``directory``."""
+        out = self.run("ls-files", "-z", "--", directory)
+        return [path for path in out.split("\0") if path]
+
+    @property
+    def objects(self) -> ObjectReader:
+        """A shared `git cat-file --batch` reader, started on first use."""
+        if self._reader is None:
+            self._reader = ObjectReader(self.root)
+        return self._reader
+
+    def close(self) -> None:
+        """Stop the object reader, if one was started."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def recent_commits(
+        self, *, before: dt.datetime, window: dt.timedelta, limit: int
+    ) -> list[Commit]:
+        """Commits on HEAD in ``window`` before ``before``, newest first (none without HEAD)."""
+        if self.head() is None:
+            return []
+        repo = self._gitpython()
+        import git
+
+        try:
+            commits = repo.iter_commits(
+                "HEAD",
+                max_count=limit,
+                before=before.isoformat(),
+                since=(before - window).isoformat(),
+            )
+            return [
+                Commit(
+                    sha=c.hexsha,
+                    author=str(c.author.name),
+                    date=c.committed_datetime.isoformat(),
+                    subject=str(c.summary),
+                )
+                for c in commits
+            ]
+        except (git.GitCommandError, ValueError) as exc:
+            raise IncidentError(f"cannot read the commit history: {exc}") from None
+
+    def user_name(self) -> str:
+        """The committer's name from git config (or the environment), else the login name."""
+        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            if os.environ.get(variable):
+                return os.environ[variable]
+        repo = self._gitpython()
+        try:
+            name = repo.config_reader().get_value("user", "name", default="")
+        except Exception:  # a broken config file is not worth failing a command over
+            name = ""
+        return str(name) or os.environ.get("USER") or "unknown"
+
+    def create_branch(self, name: str) -> None:
+        """Create branch ``name`` at HEAD (or unborn) and switch to it."""
+        import git
+
+        repo = self._gitpython()
+        if name in [head.name for head in repo.heads]:
+            raise IncidentError(f"branch {name!r} already exists")
+        try:
+            repo.git.switch("-c", name)
+        except git.GitCommandError as exc:
+            detail = (str(exc.stderr).strip().splitlines() or [str(exc)])[-1]
+            raise IncidentError(f"cannot create branch {name!r}: {detail}") from None
+
+    def _gitpython(self) -> Any:
+        import git
+
+        try:
+            return git.Repo(self.root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise IncidentError(NOT_A_REPO) from None
+
+
+@dataclass(frozen=True)
+class GitObject:
+    """An object read from the object database."""
+
+    kind: str
+    data: bytes
+
+
+class ObjectReader:
+    """One `git cat-file --batch` process answering many object lookups."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except FileNotFoundError:
+            raise IncidentError("git is not installed or not on PATH") from None
+
+    def read(self, name: str) -> GitObject | None:
+        """Read ``name`` (``HEAD:path``, ``:path`` for the index, a sha); None if absent."""
+        if "\n" in name or "\0" in name:
+            return None
+        stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
+        stdout: IO[bytes] = self._proc.stdout  # type: ignore[assignment]
+        stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+        stdin.flush()
+        header = stdout.readline().decode("utf-8", "surrogateescape").rstrip("\n")
+        parts = header.split(" ")
+        if len(parts) != 3 or not parts[2].isdigit():
+            return None  # "<name> missing" or "<name> ambiguous"
+        size = int(parts[2])
+        data = stdout.read(size)
+        stdout.read(1)
+        return GitObject(kind=parts[1], data=data)
+
+    def close(self) -> None:
+        """End the process."""
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+        if self._proc.stdout:
+            self._proc.stdout.close()
+
+
+def hooks_dir(git: Git) -> Path:
+    """Where git looks for hooks (honours core.hooksPath and worktrees)."""
+    path = Path(git.run("rev-parse", "--git-path", "hooks").strip())
+    return path if path.is_absolute() else git.root / path

@@ -1,0 +1,45 @@
+"""A problem found by a check: where it is and what is missing, as `path:line: message`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LOCATED = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+): (?P<message>.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One unmet goal or invalid value."""
+
+    path: str
+    line: int | None
+    message: str
+    # Incomplete means "not written yet" (an unfilled section, an unset time): allowed in the
+    # stage still being worked on. Anything else is wrong content and is always reported.
+    incomplete: bool = False
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line
+            else f"{self.path}: {self.message}"
+        )
+
+    @classmethod
+    def from_message(cls, text: str, *, path: str) -> Problem:
+        """Turn an error message that may already say ``path:line:`` into a Problem."""
+        match = _LOCATED.match(text)
+        if match:
+            return cls(match.group("path"), int(match.group("line")), match.group("message"))
+        prefix = f"{path}: "
+        return cls(path, None, text[len(prefix) :] if text.startswith(prefix) else text)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "message": self.message,
+            "incomplete": self.incomplete,
+        }

@@ -1,0 +1,117 @@
+"""The pre-commit hook: the stage order and goals, judged on what the commit will contain.
+
+Kept free of Click, GitPython and Jinja2, since it runs in every commit.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from incidentflow.changelog_update import add_entries, finished_entry
+from incidentflow.coderefs import Resolver
+from incidentflow.config import Config, load_config
+from incidentflow.errors import ExitCode, IncidentError
+from incidentflow.gitrepo import Git, find_root
+from incidentflow.goal_report import Problem
+from incidentflow.ids import ID_PATTERN
+from incidentflow.incidents import blocking_problems, evaluate, incident_dir
+from incidentflow.snapshot import StagedIndex
+
+USAGE = "usage: incident hook [--all] [FILES]..."
+
+
+def run_hook_command(argv: list[str]) -> int:
+    """Parse the hook's arguments (pre-commit passes file names) and run it."""
+    check_all = False
+    files: list[str] = []
+    options_done = False
+    for arg in argv:
+        if not options_done and arg == "--":
+            options_done = True
+        elif not options_done and arg == "--all":
+            check_all = True
+        elif not options_done and arg.startswith("-"):
+            raise IncidentError(f"unknown option {arg!r}; {USAGE}")
+        else:
+            files.append(arg)
+    root = find_root(Path.cwd())
+    return run_hook(root, files=files, check_all=check_all)
+
+
+def touched_incidents(config: Config, files: list[str]) -> list[str]:
+    """Ids of the incidents that ``files`` (repo-relative paths) belong to."""
+    prefix = "" if config.incidents_dir == "." else config.incidents_dir.rstrip("/") + "/"
+    found: set[str] = set()
+    for name in files:
+        path = name.replace("\\", "/")
+        if path.startswith("./"):
+            path = path[2:]
+        if not path.startswith(prefix):
+            continue
+        first = path[len(prefix) :].split("/", 1)[0]
+        if ID_PATTERN.match(first):
+            found.add(first)
+    return sorted(found)
+
+
+def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
+    """Validate the touched incidents from the index; add changelog entries; return exit code."""
+    config = load_config(root)
+    git = Git(root)
+    try:
+        if check_all:
+            staged = StagedIndex(git, [config.incidents_dir + "/"])
+            ids = touched_incidents(config, staged.paths())
+            if not ids:
+                return 0
+        else:
+            ids = touched_incidents(config, files)
+            if not ids:
+                return 0
+            staged = StagedIndex(git, [incident_dir(config, i) + "/" for i in ids])
+        resolver = _index_resolver(git)
+        problems: list[Problem] = []
+        entries = []
+        for incident_id in ids:
+            report = evaluate(staged, config, incident_id, resolver=resolver)
+            found = blocking_problems(report)
+            problems += found
+            entry = finished_entry(report, config) if not found else None
+            if entry is not None:
+                entries.append(entry)
+    finally:
+        git.close()
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(
+            f"incident-check: {len(problems)} problem(s); stages are committed in order, "
+            "each earlier stage meeting its goal in what is staged",
+            file=sys.stderr,
+        )
+        return int(ExitCode.FAILED)
+    added = add_entries(config, entries)
+    if added:
+        ids_added = ", ".join(entry.incident_id for entry in added)
+        print(
+            f"incident-check: added the changelog entry for {ids_added} to {config.changelog}; "
+            f"review it, `git add {config.changelog}` and commit again"
+        )
+        return int(ExitCode.FAILED)
+    return 0
+
+
+def _index_resolver(git: Git) -> Resolver:
+    """Resolve code references against the index: the tree this commit will record."""
+
+    def read(name: str) -> tuple[str, bytes] | None:
+        found = git.objects.read(name)
+        return (found.kind, found.data) if found else None
+
+    return Resolver(
+        read,
+        base="",
+        base_label="the index (what this commit will contain)",
+        index_has_dir=lambda path: bool(git.tracked_under(path)),
+    )

@@ -1,0 +1,191 @@
+"""Build each stage's AI prompt from the incident's files, and the stage file around it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict
+from typing import Any
+
+from incidentflow import markdown_sections, stages
+from incidentflow.errors import IncidentError
+from incidentflow.gitrepo import Commit
+from incidentflow.incidents import TIMELINE_NAME, IncidentReport, evaluate
+from incidentflow.metadata import MILESTONES, Metadata
+from incidentflow.rendering import render
+from incidentflow.stages import Stage
+from incidentflow.textfile import decode
+from incidentflow.timeline import parse_timeline
+from incidentflow.workspace import Workspace
+
+ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n|--------|-------|-----|------|--------|"
+
+
+def incident_context(meta: Metadata, workspace: Workspace) -> dict[str, Any]:
+    """The incident's metadata as template data (all strings)."""
+    descriptions = dict(workspace.config.severities)
+    times = [(key, meta.time(key).isoformat() if meta.time(key) else None) for key in MILESTONES]  # type: ignore[union-attr]
+    return {
+        "id": meta.id,
+        "title": meta.title,
+        "severity": meta.severity,
+        "severity_description": descriptions.get(meta.severity, ""),
+        "commander": meta.commander,
+        "services": list(meta.services),
+        "times": times,
+        **{key: value for key, value in times},
+    }
+
+
+def section_specs(stage: Stage, workspace: Workspace) -> list[dict[str, Any]]:
+    """The sections a stage file offers: the configured required ones, then the optional."""
+    rules = workspace.config.stage_rules[stage.key]
+    guidance = {spec.name: spec.guidance for spec in (*stage.required, *stage.optional)}
+    specs = []
+    for name in rules.required_sections:
+        placeholder = ACTION_TABLE if name == "Action items" else "TODO"
+        specs.append(
+            {
+                "name": name,
+                "guidance": guidance.get(name, ""),
+                "required": True,
+                "placeholder": placeholder,
+            }
+        )
+    required = {markdown_sections.normalize_title(n) for n in rules.required_sections}
+    for spec in stage.optional:
+        if markdown_sections.normalize_title(spec.name) not in required:
+            specs.append(
+                {"name": spec.name, "guidance": spec.guidance, "required": False, "placeholder": ""}
+            )
+    return specs
+
+
+def _written_sections(text: str) -> list[dict[str, str]]:
+    doc = markdown_sections.parse(text)
+    return [
+        {"name": section.title, "text": section.written_text()}
+        for section in doc.sections
+        if section.is_filled
+    ]
+
+
+def render_prompt(
+    workspace: Workspace,
+    report: IncidentReport,
+    stage: Stage,
+    *,
+    commits: list[Commit] | None = None,
+) -> str:
+    """The prompt for ``stage``, built from the incident's files as they are now."""
+    previous = []
+    for earlier in stages.STAGES[: stage.number - 1]:
+        result = report.result(earlier)
+        if result is not None and result.exists:
+            previous.append(
+                {
+                    "title": earlier.title,
+                    "filename": earlier.filename,
+                    "sections": _written_sections(result.text),
+                }
+            )
+    current_result = report.result(stage)
+    current = (
+        _written_sections(current_result.text) if current_result and current_result.exists else []
+    )
+    if stage.key == "triage" and commits is None:
+        commits = rollback_candidates(workspace, report.meta)
+    rules = workspace.config.stage_rules[stage.key]
+    context = {
+        "incident": incident_context(report.meta, workspace),
+        "stage": _stage_data(stage),
+        "sections": section_specs(stage, workspace),
+        "previous": previous,
+        "current": current,
+        "commits": [asdict(commit) for commit in commits or []],
+        "window": _window(workspace.config.recent_window),
+        "timeline": _timeline_lines(workspace, report),
+        "timezone": workspace.config.timezone,
+        "limits": {**rules.max_words, **rules.max_chars},
+    }
+    text = render(
+        f"prompts/{stage.key}.md.j2",
+        root=workspace.root,
+        templates_dir=workspace.config.templates_dir,
+        context=context,
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def render_stage_file(
+    workspace: Workspace, report: IncidentReport, stage: Stage, *, prompt: str
+) -> str:
+    """The full scaffold of a stage file, with ``prompt`` in a collapsed block."""
+    longest = max((len(run) for run in re.findall(r"`+", prompt)), default=0)
+    context = {
+        "incident": incident_context(report.meta, workspace),
+        "stage": _stage_data(stage),
+        "sections": section_specs(stage, workspace),
+        "prompt": prompt.rstrip("\n"),
+        "fence": "`" * max(3, longest + 1),
+    }
+    text = render(
+        f"stages/{stage.key}.md.j2",
+        root=workspace.root,
+        templates_dir=workspace.config.templates_dir,
+        context=context,
+    )
+    return text.rstrip("\n") + "\n"
+
+
+def rollback_candidates(workspace: Workspace, meta: Metadata) -> list[Commit]:
+    """Commits in the configured window before the incident started."""
+    started = meta.time("started_at")
+    if started is None:
+        return []
+    return workspace.git.recent_commits(
+        before=started, window=workspace.config.recent_window, limit=workspace.config.recent_max
+    )
+
+
+def prompt_for(
+    workspace: Workspace, incident_id: str, stage: Stage | None = None
+) -> tuple[Stage, str]:
+    """Render the prompt of ``stage`` (default: the current stage) fresh from the files."""
+    report = evaluate(workspace.tree, workspace.config, incident_id)
+    if stage is None:
+        current = report.current
+        stage = current.stage if current else stages.TRIAGE
+    return stage, render_prompt(workspace, report, stage)
+
+
+def _stage_data(stage: Stage) -> dict[str, Any]:
+    return {
+        "key": stage.key,
+        "number": stage.number,
+        "title": stage.title,
+        "goal": stage.goal,
+        "prompt_role": stage.prompt_role,
+        "filename": stage.filename,
+    }
+
+
+def _window(window: dt.timedelta) -> str:
+    hours = int(window.total_seconds() // 3600)
+    return (
+        f"{hours} hours"
+        if hours and window.total_seconds() % 3600 == 0
+        else f"{int(window.total_seconds() // 60)} minutes"
+    )
+
+
+def _timeline_lines(workspace: Workspace, report: IncidentReport) -> list[str]:
+    raw = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
+    if raw is None:
+        return []
+    try:
+        text = decode(raw, path=f"{report.directory}/{TIMELINE_NAME}")
+    except IncidentError:
+        return []
+    entries, _ = parse_timeline(text)
+    return [entry.render() for entry in entries]

@@ -1,0 +1,208 @@
+"""`incident init`: prepare a repository, changing nothing that is already in place."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from incidentflow.atomic import atomic_write_text
+from incidentflow.config import CONFIG_NAME, Config
+from incidentflow.errors import IncidentError
+from incidentflow.textfile import decode
+
+HOOK_ID = "incident-check"
+PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
+
+DEFAULT_CONFIG = """\
+# incidentflow configuration. Every key is optional; the values below are the defaults.
+# incidents_dir: incidents
+# changelog: CHANGELOG.md          # or {path: CHANGELOG.md, section: Unreleased, category: Fixed}
+# timezone: UTC                    # IANA name, used for incident ids and times you type
+# severities:
+#   - {name: SEV1, description: "Critical: most users cannot use a core feature"}
+#   - {name: SEV2, description: "Major: a core feature is degraded for many users"}
+#   - {name: SEV3, description: "Minor: a feature is degraded for some users"}
+#   - {name: SEV4, description: "Low: little or no user impact"}
+# recent_changes: {window: 24h, max: 20}   # commits offered as rollback candidates
+# templates_dir: .incident-templates       # overrides for stages/*.md.j2 and prompts/*.md.j2
+# ai: {model: gpt-4o-mini}                 # default model for incident draft
+# stages:
+#   summary:
+#     required_sections: [What happened, When, Who was affected, How it was contained]
+#     max_words: {What happened: 150}
+#   postmortem:
+#     max_chars: {Changelog entry: 400}
+"""
+
+
+@dataclass
+class SetupResult:
+    """What init changed (paths relative to the repository root)."""
+
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def init_repository(
+    config: Config, hooks_dir: Path, *, git_hook: bool = False, force: bool = False
+) -> SetupResult:
+    """Create the incidents directory, config, `.gitattributes` line and hook; idempotent."""
+    root = config.root
+    result = SetupResult()
+    incidents = config.incidents_path
+    keep = incidents / ".gitkeep"
+    if incidents.is_dir():
+        result.unchanged.append(config.incidents_dir + "/")
+    else:
+        incidents.mkdir(parents=True)
+        atomic_write_text(keep, "")
+        result.changed.append(config.incidents_dir + "/")
+    _ensure_file(root / CONFIG_NAME, DEFAULT_CONFIG, result, CONFIG_NAME)
+    _ensure_line(
+        root / ".gitattributes", f"{config.incidents_dir}/**/timeline.md merge=union", result
+    )
+    if git_hook:
+        _install_git_hook(hooks_dir, result, force=force, root=root)
+    else:
+        _merge_precommit_config(root / PRECOMMIT_CONFIG, config.incidents_dir, result)
+    return result
+
+
+def _ensure_file(path: Path, text: str, result: SetupResult, shown: str) -> None:
+    if path.exists():
+        result.unchanged.append(shown)
+        return
+    atomic_write_text(path, text)
+    result.changed.append(shown)
+
+
+def _read(path: Path, shown: str) -> str | None:
+    try:
+        return decode(path.read_bytes(), path=shown)
+    except FileNotFoundError:
+        return None
+
+
+def _ensure_line(path: Path, line: str, result: SetupResult) -> None:
+    text = _read(path, path.name)
+    if text is not None and line in [existing.strip() for existing in text.splitlines()]:
+        result.unchanged.append(path.name)
+        return
+    newline = "\r\n" if text and "\r\n" in text else "\n"
+    prefix = text or ""
+    if prefix and not prefix.endswith(("\n", "\r")):
+        prefix += newline
+    atomic_write_text(path, prefix + line + newline)
+    result.changed.append(path.name)
+
+
+def _hook_block(indent: str, incidents_dir: str) -> list[str]:
+    pattern = "^" + re.escape(incidents_dir.rstrip("/")).replace("\\-", "-") + "/"
+    return [
+        f"{indent}- repo: local",
+        f"{indent}  hooks:",
+        f"{indent}    - id: {HOOK_ID}",
+        f"{indent}      name: incident stages in order, changelog entry",
+        f"{indent}      entry: incident hook",
+        f"{indent}      language: system",
+        f"{indent}      files: {pattern}",
+        f"{indent}      require_serial: true",
+    ]
+
+
+def _merge_precommit_config(path: Path, incidents_dir: str, result: SetupResult) -> None:
+    """Add the hook to `.pre-commit-config.yaml`, touching no byte of what is there."""
+    text = _read(path, PRECOMMIT_CONFIG)
+    if text is None or not text.strip():
+        lines = ["repos:", *_hook_block("  ", incidents_dir)]
+        atomic_write_text(path, (text or "") + "\n".join(lines) + "\n")
+        result.changed.append(PRECOMMIT_CONFIG)
+        return
+    from incidentflow.yamlio import load_roundtrip
+
+    document = load_roundtrip(text, path=PRECOMMIT_CONFIG)
+    if not isinstance(document, dict):
+        raise IncidentError(f"{PRECOMMIT_CONFIG}:1: expected a mapping with a `repos:` list")
+    if _has_hook(document):
+        result.unchanged.append(PRECOMMIT_CONFIG)
+        return
+    updated = _insert_repo(text, document, incidents_dir)
+    atomic_write_text(path, updated)
+    result.changed.append(PRECOMMIT_CONFIG)
+
+
+def _has_hook(document: Any) -> bool:
+    repos = document.get("repos") or []
+    return any(
+        isinstance(repo, dict)
+        and any(
+            isinstance(hook, dict) and hook.get("id") == HOOK_ID for hook in repo.get("hooks") or []
+        )
+        for repo in repos
+    )
+
+
+def _insert_repo(text: str, document: Any, incidents_dir: str) -> str:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
+    trailing_newline = text.endswith(newline)
+    if trailing_newline:
+        lines = lines[:-1]
+    repos = document.get("repos")
+    keys = list(document)
+    if "repos" not in document:
+        block = ["repos:", *_hook_block("  ", incidents_dir)]
+        return newline.join([*lines, *block]) + newline
+    repos_line = document.lc.key("repos")[0]
+    if repos is None or (isinstance(repos, list) and not repos):
+        # `repos:` (null) or `repos: []` on its own line: replace that one line.
+        lines[repos_line : repos_line + 1] = ["repos:", *_hook_block("  ", incidents_dir)]
+        return newline.join(lines) + (newline if trailing_newline else "")
+    flow = getattr(getattr(repos, "fa", None), "flow_style", lambda: False)()
+    if not isinstance(repos, list) or flow:
+        raise IncidentError(
+            f"{PRECOMMIT_CONFIG}:{repos_line + 1}: `repos` is not a block list; "
+            f"add the {HOOK_ID} hook by hand"
+        )
+    first_item_line = repos.lc.item(0)[0]  # type: ignore[attr-defined]
+    indent = re.match(r"\s*", lines[first_item_line]).group(0)  # type: ignore[union-attr]
+    position = keys.index("repos")
+    end = document.lc.key(keys[position + 1])[0] if position + 1 < len(keys) else len(lines)
+    # Top-level comments and blank lines just above the next key belong to that key.
+    while end > first_item_line + 1 and (
+        not lines[end - 1].strip() or lines[end - 1].startswith("#")
+    ):
+        end -= 1
+    lines[end:end] = _hook_block(indent, incidents_dir)
+    return newline.join(lines) + (newline if trailing_newline else "")
+
+
+def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root: Path) -> None:
+    template = (
+        resources.files("incidentflow")
+        .joinpath("hooks")
+        .joinpath("pre-commit")
+        .read_text(encoding="utf-8")
+    )
+    script = template.replace("@PYTHON@", sys.executable)
+    target = hooks_dir / "pre-commit"
+    shown = os.path.relpath(target, root)
+    existing = _read(target, shown)
+    if existing == script:
+        result.unchanged.append(shown)
+        return
+    ours = existing is not None and "incident init --git-hook" in existing
+    if existing is not None and not ours and not force:
+        raise IncidentError(
+            f"{shown} already exists and is not incidentflow's hook; "
+            "rerun with --force to replace it, or call `incident hook` from it"
+        )
+    hooks_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, script)
+    os.chmod(target, 0o755)
+    result.changed.append(shown)

@@ -1,0 +1,59 @@
+"""Where files are read from: the working tree, or the git index (what a commit will hold)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from incidentflow.errors import IncidentError
+from incidentflow.gitrepo import Git
+
+
+class Snapshot(Protocol):
+    """Read-only access to repository files by repo-relative POSIX path."""
+
+    label: str
+
+    def read(self, relpath: str) -> bytes | None:
+        """The file's bytes, or None when it is not there."""
+
+
+class WorkingTree:
+    """Files as they are on disk."""
+
+    label = "the working tree"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def read(self, relpath: str) -> bytes | None:
+        """Read from disk; a directory or missing file reads as absent."""
+        path = self.root / relpath
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise IncidentError(f"{relpath}: cannot read: {exc.strerror}") from None
+
+
+class StagedIndex:
+    """Files as staged in the git index; unstaged edits and untracked files are invisible."""
+
+    label = "the index"
+
+    def __init__(self, git: Git, pathspecs: list[str]) -> None:
+        self._git = git
+        self._blobs = git.staged_blobs(pathspecs)
+
+    def read(self, relpath: str) -> bytes | None:
+        """Read the staged blob for ``relpath``."""
+        blob = self._blobs.get(relpath)
+        if blob is None:
+            return None
+        found = self._git.objects.read(blob)
+        return found.data if found is not None else None
+
+    def paths(self) -> list[str]:
+        """Every staged path under the pathspecs given."""
+        return list(self._blobs)

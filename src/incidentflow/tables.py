@@ -1,0 +1,58 @@
+"""GitHub-flavoured markdown tables, as the postmortem's action items are written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class Row:
+    """A body row: its cells by column name, and its 1-based line in the file."""
+
+    cells: dict[str, str]
+    line: int
+
+
+@dataclass(frozen=True)
+class Table:
+    """The first table in a block of text."""
+
+    columns: list[str]
+    rows: list[Row]
+    line: int
+
+
+def split_row(line: str) -> list[str]:
+    """Cells of one table line; `\\|` stays a literal pipe inside a cell."""
+    text = line.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1]
+    cells = re.split(r"(?<!\\)\|", text)
+    return [cell.strip().replace("\\|", "|") for cell in cells]
+
+
+def first_table(text: str, *, first_line: int) -> Table | None:
+    """Find the first table (header, delimiter row, body rows) in ``text``."""
+    lines = text.split("\n")
+    for index in range(len(lines) - 1):
+        if "|" not in lines[index] or not _DELIMITER.match(lines[index + 1]):
+            continue
+        if "-" not in lines[index + 1]:
+            continue
+        columns = split_row(lines[index])
+        rows = []
+        for offset, line in enumerate(lines[index + 2 :], start=index + 2):
+            if not line.strip() or "|" not in line:
+                break
+            cells = split_row(line)
+            padded = cells + [""] * (len(columns) - len(cells))
+            rows.append(
+                Row(dict(zip(columns, padded[: len(columns)], strict=True)), first_line + offset)
+            )
+        return Table(columns, rows, first_line + index)
+    return None

@@ -1,0 +1,63 @@
+"""`timeline.md`: one timestamped entry per line, `- <ISO time> — <text> (<author>)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from incidentflow.timeutil import parse_iso
+
+_ENTRY = re.compile(r"^- (?P<time>\S+) — (?P<text>.*?)(?: \((?P<author>[^()]*)\))?\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    """One timeline entry."""
+
+    time: dt.datetime
+    text: str
+    author: str
+    line: int
+
+    def render(self) -> str:
+        """The entry as a timeline.md line."""
+        author = f" ({self.author})" if self.author else ""
+        return f"- {self.time.isoformat()} — {self.text}{author}"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A line that looks like an entry but does not parse; kept in the file, reported."""
+
+    line: int
+    reason: str
+
+
+def format_entry(time: dt.datetime, text: str, author: str) -> str:
+    """One timeline line; the text is kept on one line."""
+    one_line = " ".join(text.split())
+    return f"- {time.replace(microsecond=0).isoformat()} — {one_line} ({author})"
+
+
+def parse_timeline(text: str) -> tuple[list[Entry], list[Skipped]]:
+    """Entries sorted by time with exact duplicates dropped, and the lines that did not parse."""
+    entries: dict[tuple[dt.datetime, str, str], Entry] = {}
+    skipped = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("- "):
+            continue
+        match = _ENTRY.match(line)
+        if not match:
+            skipped.append(Skipped(number, "not `- <ISO time> — <text> (<author>)`"))
+            continue
+        try:
+            when = parse_iso(match.group("time"))
+        except ValueError as exc:
+            skipped.append(Skipped(number, f"bad time {match.group('time')!r}: {exc}"))
+            continue
+        entry = Entry(
+            when, match.group("text").strip(), (match.group("author") or "").strip(), number
+        )
+        entries.setdefault((when, entry.text, entry.author), entry)
+    return sorted(entries.values()), skipped

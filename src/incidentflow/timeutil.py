@@ -1,0 +1,88 @@
+"""Times as incidents use them: ISO-8601 with a UTC offset, in a configured timezone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from incidentflow.errors import IncidentError
+
+_RELATIVE = re.compile(r"^-\s*(\d+)\s*([smhd])$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+@cache
+def zone(name: str) -> dt.tzinfo:
+    """The tzinfo for an IANA name such as `UTC` or `Europe/Berlin`."""
+    if name.upper() == "UTC":
+        return dt.timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise IncidentError(
+            f"unknown timezone {name!r}; use an IANA name like Europe/Berlin"
+        ) from None
+
+
+def parse_iso(value: str) -> dt.datetime:
+    """Parse an ISO-8601 time that carries a UTC offset; raise ValueError otherwise."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("it has no UTC offset (add one, e.g. +00:00)")
+    return parsed
+
+
+def parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """Parse a time typed on the command line: ISO-8601, `HH:MM` today, or `-15m` ago.
+
+    An ISO time without an offset is taken in the configured timezone.
+    """
+    text = value.strip()
+    relative = _RELATIVE.match(text)
+    if relative:
+        delta = dt.timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
+        return (now - delta).astimezone(tz).replace(microsecond=0)
+    clock = _CLOCK.match(text)
+    if clock:
+        hour, minute, second = (int(part or 0) for part in clock.groups())
+        try:
+            return now.astimezone(tz).replace(
+                hour=hour, minute=minute, second=second, microsecond=0
+            )
+        except ValueError:
+            raise IncidentError(f"invalid time {value!r}: no such time of day") from None
+    try:
+        text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise IncidentError(
+            f"invalid time {value!r}: use ISO-8601 (2026-11-25T14:05+01:00), HH:MM or -15m"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def isoformat(value: dt.datetime) -> str:
+    """Seconds precision ISO-8601 with offset, e.g. `2026-11-25T14:05:00+01:00`."""
+    return value.replace(microsecond=0).isoformat()
+
+
+def format_duration(delta: dt.timedelta) -> str:
+    """A short human duration: `45m`, `3h 20m`, `2d 4h`."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 0:
+        return "-" + format_duration(-delta)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins}m"
+    return f"{mins}m"

@@ -1,0 +1,80 @@
+"""The repository a command works in: its root, configuration, git access and incidents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from incidentflow import ids
+from incidentflow.coderefs import Resolver
+from incidentflow.config import Config, load_config
+from incidentflow.errors import IncidentError
+from incidentflow.gitrepo import Git, find_root
+from incidentflow.incidents import IncidentReport, evaluate
+from incidentflow.snapshot import WorkingTree
+from incidentflow.stages import POSTMORTEM
+
+
+@dataclass
+class Workspace:
+    """A working tree with its `.incident.yaml` loaded."""
+
+    root: Path
+    config: Config
+    git: Git = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.git = Git(self.root)
+
+    @classmethod
+    def open(cls, cwd: Path) -> Workspace:
+        """Find the repository containing ``cwd`` and load its configuration."""
+        root = find_root(cwd)
+        return cls(root=root, config=load_config(root))
+
+    @property
+    def tree(self) -> WorkingTree:
+        """The working tree as a snapshot."""
+        return WorkingTree(self.root)
+
+    def ids(self) -> list[str]:
+        """Every incident id in the incidents directory."""
+        return ids.list_ids(self.config.incidents_path)
+
+    def head_resolver(self) -> Resolver:
+        """Resolves code references against HEAD, as `incident check` does."""
+        head = self.git.head()
+        label = "HEAD" if head else "HEAD (the repository has no commits yet)"
+
+        def read(name: str) -> tuple[str, bytes] | None:
+            if head is None and not name.endswith("^{commit}"):
+                return None
+            found = self.git.objects.read(name)
+            return (found.kind, found.data) if found else None
+
+        return Resolver(read, base="HEAD", base_label=label)
+
+    def report(self, incident_id: str, *, with_refs: bool = True) -> IncidentReport:
+        """Evaluate one incident in the working tree."""
+        resolver = self.head_resolver() if with_refs else None
+        return evaluate(self.tree, self.config, incident_id, resolver=resolver)
+
+    def resolve_id(self, query: str | None, *, cwd: Path) -> str:
+        """The incident ``query`` names; else the one around ``cwd``; else the only open one."""
+        known = self.ids()
+        if query:
+            return ids.match_id(query, known)
+        here = ids.id_from_cwd(cwd, self.config.incidents_path)
+        if here and here in known:
+            return here
+        open_ids = [
+            i for i in known if evaluate(self.tree, self.config, i, only=[POSTMORTEM]).is_open
+        ]
+        if len(open_ids) == 1:
+            return open_ids[0]
+        if not known:
+            raise IncidentError("there are no incidents yet; start one with: incident new TITLE")
+        if not open_ids:
+            raise IncidentError("no incident is open; name one (incident list shows them)")
+        shown = ", ".join(open_ids[:10]) + (" …" if len(open_ids) > 10 else "")
+        raise IncidentError(f"{len(open_ids)} incidents are open; name one: {shown}")
