@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from incidentflow import __version__
@@ -16,20 +18,37 @@ from incidentflow.commands import (
     prompt_cmd,
     show_cmd,
 )
-from incidentflow.errors import ExitCode
+from incidentflow.error_handler import debug_enabled, report_failure
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """Turns every failure of a command into one line and an exit code (see error_handler)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            ctx.exit(report_failure(exc, debug=debug_enabled() or ctx.params.get("debug", False)))
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="incident")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+def cli(debug: bool) -> None:
     """Work a production incident in the right order: triage, diagnosis, summary, postmortem.
 
-    Each incident is a directory of markdown files in your repository. Add --debug to any
-    command to see the traceback of an unexpected error.
+    Each incident is a directory of markdown files in your repository; each stage starts
+    only when the one before meets its goal. Exit codes: 0 success, 1 a check or goal
+    failed, 2 usage error or bad input, 70 a bug in incidentflow.
     """
 
 
-for module in (
+for _module in (
     new_cmd,
     list_cmd,
     show_cmd,
@@ -40,18 +59,22 @@ for module in (
     changelog_cmd,
     hook_cmd,
 ):
-    cli.add_command(module.command)
+    cli.add_command(_module.command)
 
 
-def invoke(args: list[str]) -> int:
-    """Run the group without Click's own exit handling, so errors meet the one boundary."""
+def run_cli(args: list[str]) -> int:
+    """Run the group; a usage error is one line naming the command's --help."""
     try:
         result = cli.main(args, prog_name="incident", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        raise KeyboardInterrupt from None
+        return report_failure(KeyboardInterrupt(), debug=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "incident"
+        click.echo(f"error: {exc.format_message()} (see: {where} --help)", err=True)
+        return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
-        return int(ExitCode.USAGE) if isinstance(exc, click.UsageError) else exc.exit_code
-    return int(result or 0)
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return int(exc.exit_code)
+    return int(result) if isinstance(result, int) else 0
