@@ -6,7 +6,7 @@ A reference is an inline code span holding exactly one location:
 - a path, optionally ``rev:`` before it (git's ``rev:path``) and ``:line`` or ``:start-end``
   after it (`src/app.py:42`, `v1.2:src/app.py:10-20`), where the path has a `/` and a file
   extension or a trailing `/`, or has no `/` and a common source-file extension
-  (`app.py`, `config.yaml`).
+  (`app.py`, `config.yaml`), or is a directory with a trailing `/` (`src/`).
 
 Anything else in backticks — `pool.acquire()`, `retries = 3`, `os.path`, a URL — is code,
 not a location, and is never checked. Text outside code spans and inside fenced code blocks
@@ -84,7 +84,7 @@ def _looks_like_path(path: str, *, has_lines: bool) -> bool:
     if "/" in path.strip("/"):
         return path.endswith("/") or bool(extension) or has_lines
     if path.endswith("/"):
-        return False
+        return True
     return extension in _SOURCE_EXTENSIONS or name.lower() in ("dockerfile", "makefile")
 
 

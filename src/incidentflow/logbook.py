@@ -1,0 +1,107 @@
+"""`incident log`: append to the timeline and set milestones, safely under concurrency.
+
+Writers take an exclusive lock in the git directory, re-read the file, and replace it
+atomically, so two responders logging at once lose no entry and tear no line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from incidentflow.atomic import atomic_write_text
+from incidentflow.errors import IncidentError
+from incidentflow.incidents import TIMELINE_NAME, incident_dir
+from incidentflow.metadata import METADATA_NAME, MILESTONES, read_metadata
+from incidentflow.textfile import decode
+from incidentflow.timeline import format_entry
+from incidentflow.timeutil import isoformat
+from incidentflow.workspace import Workspace
+from incidentflow.yamlio import quote
+
+MILESTONE_NAMES = ("detected", "contained", "resolved")
+
+
+@contextlib.contextmanager
+def incident_lock(workspace: Workspace, incident_id: str) -> Iterator[None]:
+    """Hold an exclusive lock for one incident's files (a file under .git, never committed)."""
+    lock_path = Path(
+        workspace.git.run("rev-parse", "--git-path", f"incidentflow-{incident_id}.lock").strip()
+    )
+    if not lock_path.is_absolute():
+        lock_path = workspace.root / lock_path
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def log_entry(
+    workspace: Workspace,
+    incident_id: str,
+    text: str,
+    *,
+    at: dt.datetime,
+    author: str,
+    milestone: str | None = None,
+) -> str:
+    """Append a timeline entry (and set a milestone time); return the line written."""
+    if not text.strip():
+        raise IncidentError("the entry text is empty")
+    if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
+        raise IncidentError("the entry text contains control characters")
+    directory = workspace.root / incident_dir(workspace.config, incident_id)
+    line = format_entry(at.astimezone(workspace.config.tz()), text, author)
+    with incident_lock(workspace, incident_id):
+        if milestone is not None:
+            set_milestone(workspace, incident_id, milestone, at)
+        timeline = directory / TIMELINE_NAME
+        current = _read(timeline, workspace)
+        separator = "" if not current or current.endswith("\n") else "\n"
+        atomic_write_text(timeline, current + separator + line + "\n")
+    return line
+
+
+def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt.datetime) -> None:
+    """Set ``<milestone>_at`` in incident.yaml, keeping every other byte; refuse bad order."""
+    if milestone not in MILESTONE_NAMES:
+        raise IncidentError(f"unknown milestone {milestone!r}; choose {', '.join(MILESTONE_NAMES)}")
+    key = f"{milestone}_at"
+    relpath = f"{incident_dir(workspace.config, incident_id)}/{METADATA_NAME}"
+    path = workspace.root / relpath
+    text = _read(path, workspace)
+    value = quote(isoformat(at.astimezone(workspace.config.tz())))
+    pattern = re.compile(
+        rf"(?m)^{key}[ \t]*:[ \t]*(?P<value>[^#\r\n]*?)(?P<rest>[ \t]+#[^\r\n]*)?(?P<eol>\r?)$"
+    )
+    match = pattern.search(text)
+    if match:
+        updated = text[: match.start("value")] + value + text[match.end("value") :]
+    else:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        updated = text + ("" if text.endswith("\n") else newline) + f"{key}: {value}{newline}"
+    _, problems = read_metadata(
+        updated, path=relpath, incident_id=incident_id, severities=workspace.config.severity_names
+    )
+    order = [
+        p for p in problems if "is before" in p.message or p.message.startswith(tuple(MILESTONES))
+    ]
+    if order:
+        raise IncidentError(f"refusing to set {key}: {order[0]}")
+    atomic_write_text(path, updated)
+
+
+def _read(path: Path, workspace: Workspace) -> str:
+    shown = str(path.relative_to(workspace.root))
+    try:
+        return decode(path.read_bytes(), path=shown)
+    except FileNotFoundError:
+        if path.name == TIMELINE_NAME:
+            return ""
+        raise IncidentError(f"{shown} is missing") from None
