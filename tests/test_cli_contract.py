@@ -1,0 +1,119 @@
+"""What every command promises: help text, one-line errors, documented exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Repo, incident
+
+from incidentflow.cli import cli
+from incidentflow.error_handler import report_failure
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_the_commands_of_the_spec_exist() -> None:
+    for name in (
+        "init",
+        "new",
+        "list",
+        "show",
+        "check",
+        "next",
+        "prompt",
+        "log",
+        "changelog",
+        "hook",
+    ):
+        assert name in COMMANDS
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name: str) -> None:
+    result = incident(name, "--help")
+    assert result.exit_code == 0
+    command = cli.commands[name]
+    assert command.help and len(command.help.strip()) > 20
+    assert f"Usage: cli {name}" in result.stdout or f"Usage: incident {name}" in result.stdout
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "incidentflow", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["new", "x"], ["check", "--all"], ["hook", "incidents/x/01-triage.md"]]
+)
+def test_outside_a_repository(tmp_path: Path, args: list[str]) -> None:
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "error: not inside a git repository — run this from your repo, or run `git init` first\n"
+    )
+
+
+def test_bare_repository(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "b.git")], check=True)
+    result = run("list", cwd=tmp_path / "b.git")
+    assert result.returncode == 2
+    assert "is a bare git repository (no working tree)" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_usage_errors_are_one_line(repo: Repo) -> None:
+    result = run("list", "--bogus", cwd=repo.root)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: No such option")
+    assert result.stderr.endswith(
+        "--bogus'. (see: incident list --help)\n"
+    ) or result.stderr.endswith("--bogus (see: incident list --help)\n")
+    assert result.stderr.count("\n") == 1
+
+
+def test_unexpected_errors_are_reported_as_bugs(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        {}["missing"]
+    except KeyError as exc:
+        code = report_failure(exc, debug=False)
+    err = capsys.readouterr().err
+    assert code == 70
+    assert err.startswith("internal error: KeyError: 'missing' (test_cli_contract.py:")
+    assert err.endswith(
+        "This is a bug in incidentflow; rerun with --debug for the traceback and report it at "
+        "https://github.com/incidentflow/incidentflow/issues\n"
+    )
+    assert err.count("\n") == 1
+
+
+def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        raise ZeroDivisionError("division by zero")
+    except ZeroDivisionError as exc:
+        assert report_failure(exc, debug=True) == 70
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+
+
+def test_python_dash_m_and_version(repo: Repo) -> None:
+    result = run("--version", cwd=repo.root)
+    assert result.returncode == 0
+    assert result.stdout.startswith("incident, version ")
+
+
+def test_new_in_detached_head(repo: Repo) -> None:
+    repo.write("a.txt", "1")
+    sha = repo.commit_all()
+    repo.git("checkout", "-q", "--detach", sha)
+    result = incident("new", "Detached", "--started-at", "2026-11-25T10:00:00Z")
+    assert result.exit_code == 0

@@ -1,0 +1,90 @@
+"""Incident ids: slugs from any title, `-2` suffixes, and finding an incident from a hint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from conftest import Repo, incident
+from hypothesis import given
+from hypothesis import strategies as st
+
+from incidentflow.ids import ID_PATTERN, new_id, slugify
+
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Checkout API 500s", "checkout-api-500s"),
+        ("Café crème: paiement échoué", "cafe-creme-paiement-echoue"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("🔥🔥🔥", "incident"),
+        ("שגיאה בתשלום", "incident"),
+        ("  --  ", "incident"),
+        ("DB pool exhausted (payments) — EU-West", "db-pool-exhausted-payments-eu-west"),
+        ("x" * 300, "x" * 50),
+        ("word " * 30, "word-word-word-word-word-word-word-word-word-word"),
+    ],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+@given(st.text())
+def test_slug_is_always_valid(title: str) -> None:
+    slug = slugify(title)
+    assert SLUG.match(slug)
+    assert len(slug) <= 50
+
+
+def test_same_day_same_title_gets_suffixes() -> None:
+    when = dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.timezone.utc)
+    taken = ["2026-11-25-db-down", "2026-11-25-db-down-2"]
+    assert (
+        new_id("DB down", started_at=when, tz=dt.timezone.utc, taken=taken)
+        == "2026-11-25-db-down-3"
+    )
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    assert new_id("DB down", started_at=when, tz=berlin, taken=taken) == "2026-11-26-db-down"
+    assert ID_PATTERN.match("2026-11-25-db-down-3")
+
+
+def test_second_incident_with_same_title(repo: Repo) -> None:
+    first = incident("new", "DB down", "--started-at", "2026-11-25T10:00:00Z")
+    second = incident("new", "DB down", "--started-at", "2026-11-25T11:00:00Z")
+    assert first.stdout == "incidents/2026-11-25-db-down\n"
+    assert second.stdout == "incidents/2026-11-25-db-down-2\n"
+
+
+def test_resolution_by_prefix_substring_cwd_and_only_open(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident("new", "Checkout API 500s", "--started-at", "2026-11-24T10:00:00Z")
+    solo = incident("show", "--json")
+    assert '"id": "2026-11-24-checkout-api-500s"' in solo.stdout
+    incident("new", "Search latency", "--started-at", "2026-11-25T10:00:00Z")
+    incident("new", "Search outage", "--started-at", "2026-11-25T11:00:00Z")
+    assert '"id": "2026-11-24-checkout-api-500s"' in incident("show", "2026-11-24", "--json").stdout
+    assert '"id": "2026-11-25-search-outage"' in incident("show", "outage", "--json").stdout
+    ambiguous = incident("show", "search")
+    assert ambiguous.exit_code == 2
+    assert ambiguous.stderr == (
+        "error: 'search' matches 2 incidents by substring: 2026-11-25-search-latency, "
+        "2026-11-25-search-outage; be more specific\n"
+    )
+    unknown = incident("show", "nothing-like-it")
+    assert (
+        unknown.stderr
+        == "error: no incident matches 'nothing-like-it'; run `incident list` to see the ids\n"
+    )
+    none_given = incident("show")
+    assert none_given.exit_code == 2
+    assert none_given.stderr == (
+        "error: 3 incidents are open; name one: 2026-11-24-checkout-api-500s, "
+        "2026-11-25-search-latency, 2026-11-25-search-outage\n"
+    )
+    monkeypatch.chdir(repo.root / "incidents" / "2026-11-25-search-latency")
+    assert '"id": "2026-11-25-search-latency"' in incident("show", "--json").stdout

@@ -1,0 +1,72 @@
+"""Templates: user text is data only; repository overrides run sandboxed and strict."""
+
+from __future__ import annotations
+
+from conftest import Repo, incident
+
+PAYLOAD = "{{ ''.__class__.__mro__[1].__subclasses__() }} {% for x in range(3) %}boom{% endfor %}"
+
+
+def test_titles_and_sections_come_out_literally(repo: Repo) -> None:
+    result = incident("new", f"Oops {PAYLOAD}", "--started-at", "2026-11-25T10:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    directory = repo.root / result.stdout.strip()
+    triage = (directory / "01-triage.md").read_text()
+    assert f"# Triage and stabilize — Oops {PAYLOAD}" in triage
+    assert "boomboomboom" not in triage
+    text = triage.replace(
+        "## Symptoms\n\n<!-- What users and alerts see: errors, latency, which endpoints. -->\nTODO",
+        "## Symptoms\n\n{{ 7 * 7 }} and {% raw %}",
+    )
+    (directory / "01-triage.md").write_text(text)
+    prompt = incident("prompt").stdout
+    assert "{{ 7 * 7 }} and {% raw %}" in prompt
+    assert "49" not in prompt
+
+
+def test_repository_override_is_used(repo: Repo) -> None:
+    repo.write(".incident.yaml", "templates_dir: .incident-templates\n")
+    repo.write(
+        ".incident-templates/prompts/triage.md.j2", "Custom triage for {{ incident.title }}.\n"
+    )
+    incident("new", "Queue backlog", "--started-at", "2026-11-25T10:00:00Z")
+    assert incident("prompt").stdout == "Custom triage for Queue backlog.\n"
+
+
+def test_override_reaching_python_internals_is_stopped(repo: Repo) -> None:
+    repo.write(".incident.yaml", "templates_dir: tpl\n")
+    repo.write("tpl/prompts/triage.md.j2", "{{ incident.__class__.__mro__[1].__subclasses__() }}\n")
+    result = incident("new", "Queue backlog")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: tpl/prompts/triage.md.j2: template ")
+    assert result.stderr.count("\n") == 1
+    assert not (repo.root / "incidents" / "2026-11-25-queue-backlog").exists()
+
+
+def test_override_with_undefined_variable_fails_clearly(repo: Repo) -> None:
+    repo.write(".incident.yaml", "templates_dir: tpl\n")
+    repo.write("tpl/prompts/triage.md.j2", "{{ incident.nickname }}\n")
+    result = incident("new", "Queue backlog")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: tpl/prompts/triage.md.j2: template uses an undefined variable: "
+        "'dict object' has no attribute 'nickname'\n"
+    )
+
+
+def test_override_syntax_error_names_the_line(repo: Repo) -> None:
+    repo.write(".incident.yaml", "templates_dir: tpl\n")
+    repo.write("tpl/prompts/triage.md.j2", "ok\n{% if %}\n")
+    result = incident("new", "Queue backlog")
+    assert result.stderr.startswith("error: tpl/prompts/triage.md.j2:2: template syntax error:")
+
+
+def test_override_symlink_out_of_repo_is_refused(repo: Repo, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "triage.md.j2").write_text("stolen\n")
+    repo.write(".incident.yaml", "templates_dir: tpl\n")
+    (repo.root / "tpl").mkdir()
+    (repo.root / "tpl" / "prompts").symlink_to(outside)
+    result = incident("new", "Queue backlog")
+    assert result.exit_code == 2
+    assert "resolves outside the repository" in result.stderr

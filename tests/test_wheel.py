@@ -1,0 +1,86 @@
+"""The built wheel carries its templates and hook script: install it in a fresh venv and use it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import GIT_ENV, git
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(CHECKOUT)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("incidentflow-*.whl")
+    return built
+
+
+def test_wheel_contains_templates_and_hook(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    for stage in ("triage", "diagnosis", "summary", "postmortem"):
+        assert f"incidentflow/templates/stages/{stage}.md.j2" in names
+        assert f"incidentflow/templates/prompts/{stage}.md.j2" in names
+    assert "incidentflow/hooks/pre-commit" in names
+    assert not [n for n in names if n.startswith(("tests/", "incidents/", "examples/"))]
+
+
+def test_installed_wheel_runs_new_and_next(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    env = {**os.environ, **GIT_ENV, "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        # Run from the repo so the checkout's sources cannot be imported by accident.
+        return subprocess.run(
+            [str(env_dir / "bin" / "incident"), *args],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    created = run(
+        "new", "Login errors", "--started-at", "2026-11-25T10:00:00Z", "--detected-at", "10:05"
+    )
+    assert created.returncode == 0, created.stderr
+    triage = repo / "incidents" / "2026-11-25-login-errors" / "01-triage.md"
+    text = triage.read_text()
+    assert "You are a debugging partner" in text
+    for name in ("Symptoms", "Impact", "Mitigation", "Containment evidence"):
+        at = text.rindex(f"## {name}\n")  # the prompt above quotes the headings too
+        text = text[:at] + f"## {name}\n\nWritten by a person.\n" + text[at + len(name) + 4 :]
+    triage.write_text(text.replace("TODO", ""))
+    logged = run("log", "flag off", "--milestone", "contained", "--at", "2026-11-25T10:30:00Z")
+    assert logged.returncode == 0, logged.stderr
+    scaffolded = run("next")
+    assert scaffolded.returncode == 0, scaffolded.stderr
+    assert scaffolded.stdout == "incidents/2026-11-25-login-errors/02-diagnosis.md\n"
+    origin = subprocess.run(
+        [str(python), "-c", "import incidentflow; print(incidentflow.__file__)"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert str(env_dir) in origin.stdout
