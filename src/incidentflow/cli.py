@@ -8,6 +8,7 @@ import click
 
 from incidentflow import __version__
 from incidentflow.commands import (
+    actions_cmd,
     changelog_cmd,
     check_cmd,
     hook_cmd,
@@ -18,6 +19,8 @@ from incidentflow.commands import (
     next_cmd,
     prompt_cmd,
     show_cmd,
+    stats_cmd,
+    timeline_cmd,
 )
 from incidentflow.error_handler import debug_enabled, report_failure
 
@@ -57,6 +60,9 @@ for _module in (
     next_cmd,
     prompt_cmd,
     log_cmd,
+    timeline_cmd,
+    actions_cmd,
+    stats_cmd,
     init_cmd,
     changelog_cmd,
     hook_cmd,

@@ -230,3 +230,83 @@ def hooks_dir(git: Git) -> Path:
     """Where git looks for hooks (honours core.hooksPath and worktrees)."""
     path = Path(git.run("rev-parse", "--git-path", "hooks").strip())
     return path if path.is_absolute() else git.root / path
+
+
+@dataclass(frozen=True)
+class FileAdded:
+    """When a file first entered the history, and who committed it."""
+
+    path: str
+    sha: str
+    author: str
+    date: str
+
+
+def files_added(git: Git, directory: str) -> list[FileAdded]:
+    """The commit that first added each file under ``directory`` (oldest first)."""
+    if git.head() is None:
+        return []
+    out = git.run(
+        "log",
+        "--reverse",
+        "--diff-filter=A",
+        "--no-renames",
+        "--name-only",
+        "--format=%x1e%H%x1f%an%x1f%aI",
+        "--",
+        directory,
+    )
+    added: dict[str, FileAdded] = {}
+    for record in out.split("\x1e"):
+        lines = [line for line in record.splitlines() if line.strip()]
+        if not lines:
+            continue
+        sha, author, date = lines[0].split("\x1f")
+        for path in lines[1:]:
+            added.setdefault(path, FileAdded(path, sha, author, date))
+    return list(added.values())
+
+
+def commit_of(git: Git, ref: str) -> str | None:
+    """The commit ``ref`` names (a branch, tag, sha, `origin/main`), or None if not in this clone."""
+    out = git.run(
+        "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
+    )
+    return out.strip() or None
+
+
+def merge_base(git: Git, first: str, second: str) -> str | None:
+    """The best common ancestor of two commits, or None when their histories do not meet here."""
+    out = git.run("merge-base", "--end-of-options", first, second, check=False)
+    return out.strip() or None
+
+
+def is_shallow(git: Git) -> bool:
+    """True in a shallow clone (`git clone --depth`), whose history stops early."""
+    return git.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+def default_branch(git: Git) -> str | None:
+    """The branch pull requests merge into: `origin/HEAD`'s target, else `main`, else `master`.
+
+    Local branches win over remote-tracking ones of the same name; None if none exists.
+    """
+    remote_head = git.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False)
+    target = remote_head.strip().removeprefix("refs/remotes/")
+    if target and commit_of(git, target):
+        return target
+    for candidate in ("main", "master", "origin/main", "origin/master"):
+        if commit_of(git, candidate):
+            return candidate
+    return None
+
+
+def paths_changed_since(git: Git, commit: str, pathspec: str) -> list[str]:
+    """Paths under ``pathspec`` that differ between ``commit`` and the working tree.
+
+    Staged, unstaged, deleted and untracked (not ignored) files all count; a rename counts
+    as both its old and its new path.
+    """
+    diff = git.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
+    untracked = git.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
+    return sorted({path for path in (diff + untracked).split("\0") if path})

@@ -8,14 +8,12 @@ from dataclasses import asdict
 from typing import Any
 
 from incidentflow import markdown_sections, stages
-from incidentflow.errors import IncidentError
 from incidentflow.gitrepo import Commit
-from incidentflow.incidents import TIMELINE_NAME, IncidentReport, evaluate
+from incidentflow.incident_timeline import MILESTONE_EVENTS, assemble, markdown_table, mermaid_gantt
+from incidentflow.incidents import IncidentReport, evaluate
 from incidentflow.metadata import MILESTONES, Metadata
 from incidentflow.rendering import render
 from incidentflow.stages import Stage
-from incidentflow.textfile import decode
-from incidentflow.timeline import parse_timeline
 from incidentflow.workspace import Workspace
 
 ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n|--------|-------|-----|------|--------|"
@@ -37,13 +35,19 @@ def incident_context(meta: Metadata, workspace: Workspace) -> dict[str, Any]:
     }
 
 
-def section_specs(stage: Stage, workspace: Workspace) -> list[dict[str, Any]]:
-    """The sections a stage file offers: the configured required ones, then the optional."""
+def section_specs(
+    stage: Stage, workspace: Workspace, *, prefilled: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The sections a stage file offers: the configured required ones, then the optional.
+
+    ``prefilled`` gives the starting text of some sections (e.g. the assembled timeline).
+    """
+    prefilled = prefilled or {}
     rules = workspace.config.stage_rules[stage.key]
     guidance = {spec.name: spec.guidance for spec in (*stage.required, *stage.optional)}
     specs = []
     for name in rules.required_sections:
-        placeholder = ACTION_TABLE if name == "Action items" else "TODO"
+        placeholder = prefilled.get(name) or (ACTION_TABLE if name == "Action items" else "TODO")
         specs.append(
             {
                 "name": name,
@@ -120,12 +124,18 @@ def render_prompt(
 def render_stage_file(
     workspace: Workspace, report: IncidentReport, stage: Stage, *, prompt: str
 ) -> str:
-    """The full scaffold of a stage file, with ``prompt`` in a collapsed block."""
+    """The full scaffold of a stage file, with ``prompt`` in a collapsed block.
+
+    The postmortem's Timeline starts as the assembled timeline: a table and a Mermaid chart.
+    """
+    prefilled = {}
+    if stage.key == "postmortem":
+        prefilled["Timeline"] = timeline_markdown(workspace, report)
     longest = max((len(run) for run in re.findall(r"`+", prompt)), default=0)
     context = {
         "incident": incident_context(report.meta, workspace),
         "stage": _stage_data(stage),
-        "sections": section_specs(stage, workspace),
+        "sections": section_specs(stage, workspace, prefilled=prefilled),
         "prompt": prompt.rstrip("\n"),
         "fence": "`" * max(3, longest + 1),
     }
@@ -180,12 +190,17 @@ def _window(window: dt.timedelta) -> str:
 
 
 def _timeline_lines(workspace: Workspace, report: IncidentReport) -> list[str]:
-    raw = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
-    if raw is None:
-        return []
-    try:
-        text = decode(raw, path=f"{report.directory}/{TIMELINE_NAME}")
-    except IncidentError:
-        return []
-    entries, _ = parse_timeline(text)
-    return [entry.render() for entry in entries]
+    events, _ = assemble(workspace, report)
+    lines = []
+    for event in events:
+        label = f"[{MILESTONE_EVENTS[event.milestone]}] " if event.milestone else ""
+        who = f" ({event.author})" if event.author else ""
+        lines.append(f"- {event.time.isoformat()} — {label}{event.text}{who}")
+    return lines
+
+
+def timeline_markdown(workspace: Workspace, report: IncidentReport) -> str:
+    """The assembled timeline as a markdown table followed by a Mermaid gantt chart."""
+    events, _ = assemble(workspace, report)
+    chart = mermaid_gantt(events, title=report.meta.title, report=report, tz=workspace.config.tz())
+    return f"{markdown_table(events)}\n\n{chart}"

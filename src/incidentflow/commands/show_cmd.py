@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.incident_timeline import MILESTONE_EVENTS, assemble
 from incidentflow.incidents import ordering_problems
 from incidentflow.metadata import MILESTONES
 from incidentflow.timeutil import format_duration
@@ -26,6 +27,7 @@ def command(incident_id: str | None, as_json: bool) -> None:
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())
     report = workspace.report(chosen)
     problems = [*report.meta_problems, *ordering_problems(report)]
+    events, _ = assemble(workspace, report)
     meta = report.meta
     if as_json:
         echo_json(
@@ -39,6 +41,7 @@ def command(incident_id: str | None, as_json: bool) -> None:
                 "stage": report.current.stage.key if report.current else None,
                 **{key: _iso(meta.time(key)) for key in MILESTONES},
                 "metadata_problems": [p.as_dict() for p in problems],
+                "timeline": [event.as_dict() for event in events],
                 "stages": [
                     {
                         "stage": r.stage.key,
@@ -78,6 +81,13 @@ def command(incident_id: str | None, as_json: bool) -> None:
             click.echo(f"         {problem}")
     for problem in problems:
         click.echo(f"  {problem}")
+    if events:
+        click.echo("")
+        click.echo("  timeline")
+        for event in events:
+            mark = f"[{MILESTONE_EVENTS[event.milestone]}] " if event.milestone else ""
+            who = f" ({event.author})" if event.author else ""
+            click.echo(f"    {event.time.isoformat()}  {mark}{event.text}{who}")
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -1,0 +1,82 @@
+"""Action items across every postmortem: who owes what, by when, and what is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from incidentflow.goals import ACTION_COLUMNS, row_is_done
+from incidentflow.incidents import evaluate
+from incidentflow.markdown_sections import meaningful_text, parse, without_drafts_and_comments
+from incidentflow.stages import POSTMORTEM
+from incidentflow.tables import first_table
+from incidentflow.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One row of a postmortem's Action items table."""
+
+    incident: str
+    action: str
+    owner: str
+    due: str
+    type: str
+    done: bool
+    overdue: bool
+    path: str
+    line: int
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def action_items(
+    workspace: Workspace, *, today: dt.date, owner: str | None = None, overdue_only: bool = False
+) -> list[ActionItem]:
+    """Rows from every postmortem (drafts ignored), oldest incident first.
+
+    Overdue means: due before ``today`` and not marked done.
+    """
+    items = []
+    for incident_id in workspace.ids():
+        report = evaluate(workspace.tree, workspace.config, incident_id, only=[POSTMORTEM])
+        result = report.result(POSTMORTEM)
+        if result is None or not result.exists:
+            continue
+        section = parse(result.text).section("Action items")
+        if section is None:
+            continue
+        table = first_table(without_drafts_and_comments(section.body), first_line=section.body_line)
+        if table is None:
+            continue
+        for row in table.rows:
+            cells = {name.casefold(): meaningful_text(value) for name, value in row.cells.items()}
+            values = {column: cells.get(column.casefold(), "") for column in ACTION_COLUMNS}
+            done = row_is_done(row.cells)
+            overdue = not done and _before(values["Due"], today)
+            item = ActionItem(
+                incident=incident_id,
+                action=values["Action"],
+                owner=values["Owner"],
+                due=values["Due"],
+                type=values["Type"],
+                done=done,
+                overdue=overdue,
+                path=result.path,
+                line=row.line,
+            )
+            if owner and owner.casefold().lstrip("@") != item.owner.casefold().lstrip("@"):
+                continue
+            if overdue_only and not overdue:
+                continue
+            items.append(item)
+    return items
+
+
+def _before(due: str, today: dt.date) -> bool:
+    try:
+        return dt.date.fromisoformat(due) < today
+    except ValueError:
+        return False
