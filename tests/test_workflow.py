@@ -47,16 +47,18 @@ def fill(path: Path, sections: dict[str, str]) -> None:
     """Replace the TODO placeholder under each named section."""
     text = path.read_text(encoding="utf-8")
     for name, body in sections.items():
+        if name == "Timeline" and f"## {name}\n\n<!-- Key times in order, with timezone. -->\nTODO" not in text:
+            continue  # the postmortem starts with the assembled timeline already in place
         if name == "Action items":
             text = re.sub(
-                r"(## Action items\n\n<!--.*?-->\n)\| Action.*?\n\|-.*?\n",
+                r"(## Action items\n\n<!--[^>]*-->\n)\| Action.*?\n\|-.*?\n",
                 rf"\g<1>{body}\n",
                 text,
                 flags=re.S,
             )
             continue
         text, count = re.subn(
-            rf"(## {re.escape(name)}\n\n<!--.*?-->\n)TODO",
+            rf"(## {re.escape(name)}\n\n<!--[^>]*-->\n)TODO",
             lambda m: m.group(1) + body,
             text,
             flags=re.S,
@@ -123,13 +125,21 @@ def test_next_refuses_until_each_goal_is_met_then_scaffolds(repo: Repo, started:
     assert incident("next").stdout == f"{rel}/03-summary.md\n"
     fill(started / "03-summary.md", SUMMARY)
     assert incident("next").stdout == f"{rel}/04-postmortem.md\n"
+    postmortem = (started / "04-postmortem.md").read_text()
+    timeline = postmortem[postmortem.rindex("## Timeline") :]
+    assert "| Time | Event | Source |" in timeline
+    assert "| 2026-11-25T14:36:00+00:00 | **Contained** | incident.yaml |" in timeline
+    assert "```mermaid\ngantt\n" in timeline
 
     fill(started / "04-postmortem.md", POSTMORTEM)
     refused = incident("next")
     assert refused.exit_code == 1
     assert "resolved_at is not set" in refused.stderr
     set_time(repo, started, "resolved_at", "2026-11-26T10:00:00+00:00")
-    assert incident("next").stderr == "error: no incident is open; name one (incident list shows them)\n"
+    assert (
+        incident("next").stderr
+        == "error: no incident is open; name one (incident list shows them)\n"
+    )
     done = incident("next", "checkout-api")
     assert done.exit_code == 1
     assert "the postmortem is the last stage and meets its goal; nothing to scaffold" in done.stderr
@@ -213,4 +223,3 @@ def test_show_and_list(repo: Repo, started: Path) -> None:
     assert listed[0].split() == ["ID", "SEVERITY", "STATUS", "STAGE", "AGE", "TITLE"]
     assert listed[1].split()[:4] == ["2026-11-25-checkout-api-500s", "SEV2", "active", "triage"]
     assert incident("list", "--severity", "SEV1").stdout.count("\n") == 1
-

@@ -96,7 +96,7 @@ def _merge(events: list[Event]) -> list[Event]:
         bucket = by_time.setdefault(event.time, [])
         if any(_same(event, other) for other in bucket):
             continue
-        logged = [other for other in bucket if other.source.startswith(TIMELINE_NAME)]
+        logged = [o for o in bucket if o.source.startswith(TIMELINE_NAME) and o.milestone is None]
         if event.milestone and logged:
             first = logged[0]
             bucket[bucket.index(first)] = Event(
