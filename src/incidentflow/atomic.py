@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -14,6 +13,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> N
     With ``exclusive`` the rename never replaces an existing file (used for files the tool
     must never overwrite, such as a freshly scaffolded stage).
     """
+    import tempfile  # not needed on the read-only paths that import this module
+
     mode = _existing_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

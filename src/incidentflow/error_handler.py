@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 from incidentflow.errors import CheckFailed, ExitCode, IncidentError
 
@@ -34,6 +33,8 @@ def report_failure(exc: BaseException, *, debug: bool) -> int:
         _silence_stdout()
         return int(ExitCode.OK)
     if debug:
+        import traceback
+
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     _err(
         f"internal error: {type(exc).__name__}: {exc} ({_origin(exc)}). "

@@ -8,6 +8,7 @@ not parsed: a heading there is indented or prefixed and so is not seen as top-le
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -22,28 +23,33 @@ _BLOCK_TAGS = (
     "noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|"
     "thead|title|tr|track|ul"
 )
-_HTML_START = [
-    # (start pattern, end pattern or None for "ends at a blank line", can interrupt paragraph)
+_HTML_PATTERNS: list[tuple[str, str | None, bool]] = [
+    # (start, end or None for "ends at a blank line", can it interrupt a paragraph)
+    (r" {0,3}<(pre|script|style|textarea)(\s|>|$)", r"</(pre|script|style|textarea)>", True),
+    (r" {0,3}<!--", r"-->", True),
+    (r" {0,3}<\?", r"\?>", True),
+    (r" {0,3}<![A-Za-z]", r">", True),
+    (r" {0,3}<!\[CDATA\[", r"\]\]>", True),
+    (rf" {{0,3}}</?({_BLOCK_TAGS})(\s|/?>|$)", None, True),
     (
-        re.compile(r" {0,3}<(pre|script|style|textarea)(\s|>|$)", re.I),
-        re.compile(r"</(pre|script|style|textarea)>", re.I),
-        True,
-    ),
-    (re.compile(r" {0,3}<!--"), re.compile(r"-->"), True),
-    (re.compile(r" {0,3}<\?"), re.compile(r"\?>"), True),
-    (re.compile(r" {0,3}<![A-Za-z]"), re.compile(r">"), True),
-    (re.compile(r" {0,3}<!\[CDATA\["), re.compile(r"\]\]>"), True),
-    (re.compile(rf" {{0,3}}</?({_BLOCK_TAGS})(\s|/?>|$)", re.I), None, True),
-    (
-        re.compile(
-            r" {0,3}(<[A-Za-z][A-Za-z0-9-]*"
-            r"(\s+[A-Za-z_:][\w.:-]*(\s*=\s*([^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
-            r"|</[A-Za-z][A-Za-z0-9-]*\s*>)[ \t]*$"
-        ),
+        r" {0,3}(<[A-Za-z][A-Za-z0-9-]*"
+        r"(\s+[A-Za-z_:][\w.:-]*(\s*=\s*([^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
+        r"|</[A-Za-z][A-Za-z0-9-]*\s*>)[ \t]*$",
         None,
         False,
     ),
 ]
+
+
+@functools.cache
+def _html_start() -> list[tuple[re.Pattern[str], re.Pattern[str] | None, bool]]:
+    """Compiled on first use: most stage lines never start with `<`."""
+    return [
+        (re.compile(start, re.I), re.compile(end, re.I) if end else None, interrupts)
+        for start, end, interrupts in _HTML_PATTERNS
+    ]
+
+
 _AI_DRAFT = re.compile(r"<!--\s*ai-draft\b.*?-->.*?(<!--\s*/ai-draft\s*-->|\Z)", re.S)
 _COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.S)
 _TODO = re.compile(r"\bTODO\b")
@@ -237,7 +243,9 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
 
 def _html_block(line: str, *, interrupting: bool) -> re.Pattern[str] | str | None:
     """The end condition of an HTML block starting on ``line``, or None if none starts."""
-    for start, end, can_interrupt in _HTML_START:
+    if "<" not in line[:4]:
+        return None
+    for start, end, can_interrupt in _html_start():
         if start.match(line) and (can_interrupt or not interrupting):
             return end if end is not None else "blank"
     return None

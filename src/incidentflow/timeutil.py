@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidentflow.errors import IncidentError
 
@@ -19,6 +18,8 @@ def zone(name: str) -> dt.tzinfo:
     """The tzinfo for an IANA name such as `UTC` or `Europe/Berlin`."""
     if name.upper() == "UTC":
         return dt.timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

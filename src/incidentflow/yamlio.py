@@ -41,8 +41,97 @@ def roundtrip() -> Any:
 
 
 def load_safe(text: str, *, path: str, line_offset: int = 0) -> Any:
-    """Parse YAML into plain Python values; a syntax error names the file and line."""
+    """Parse YAML into plain Python values; a syntax error names the file and line.
+
+    The flat ``key: value`` files the tool writes (incident.yaml, front matter) take a small
+    exact parser; anything it does not fully understand goes to ruamel.yaml, so the values
+    are the same either way (a property test compares the two).
+    """
+    fast = load_simple(text)
+    if fast is not _UNSUPPORTED:
+        return fast
     return _load(_safe_loader(), text, path=path, line_offset=line_offset)
+
+
+_UNSUPPORTED: Any = object()
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(.*?))?[ \t]*")
+_ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*?)[ \t]*")
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.@/+-]*(?: [A-Za-z0-9_.@/+-]+)*")
+_ID = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*")
+_ASCII_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def _has_unusual_characters(text: str) -> bool:
+    """Tabs, control characters, BOMs, surrogates and the like: leave those to ruamel.yaml."""
+    if _ASCII_CONTROL.search(text):
+        return True
+    if text.isascii():
+        return False
+    return any(
+        (0x80 <= code <= 0x9F and code != 0x85)
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFEFF, 0xFFFE, 0xFFFF)
+        for code in map(ord, text)
+    )
+
+
+_SPECIAL = frozenset(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"])
+
+
+def load_simple(text: str) -> Any:
+    """Parse the flat subset exactly as YAML 1.2 would, or return the unsupported marker."""
+    if "\r" in text or _has_unusual_characters(text):
+        return _UNSUPPORTED
+    result: dict[str, Any] = {}
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _KEY_LINE.fullmatch(line)
+        if match is None or match.group(1) in result or match.group(1) in _SPECIAL:
+            return _UNSUPPORTED
+        key, raw = match.group(1), match.group(2)
+        if raw:
+            value = _scalar(raw, in_list=False)
+            if value is _UNSUPPORTED:
+                return _UNSUPPORTED
+            result[key] = value
+            continue
+        items = []
+        while index < len(lines) and lines[index].lstrip().startswith("- "):
+            item = _ITEM_LINE.fullmatch(lines[index])
+            value = _scalar(item.group(1), in_list=True) if item else _UNSUPPORTED
+            if value is _UNSUPPORTED or isinstance(value, list):
+                return _UNSUPPORTED
+            items.append(value)
+            index += 1
+        result[key] = items if items else None
+    return result if result else _UNSUPPORTED
+
+
+def _scalar(raw: str, *, in_list: bool) -> Any:
+    if raw in ("null", "Null", "NULL", "~"):
+        return None
+    if raw == "[]" and not in_list:
+        return []
+    if raw.startswith('"'):
+        if not raw.endswith('"') or len(raw) < 2 or "\\" in raw:
+            return _UNSUPPORTED
+        body = raw[1:-1]
+        return body if '"' not in body else _UNSUPPORTED
+    if raw.startswith("'"):
+        body = raw[1:-1]
+        if len(raw) < 2 or not raw.endswith("'") or "'" in body.replace("''", ""):
+            return _UNSUPPORTED
+        return body.replace("''", "'")
+    if raw in _SPECIAL:
+        return _UNSUPPORTED
+    if _PLAIN.fullmatch(raw) or _ID.fullmatch(raw):
+        return raw
+    return _UNSUPPORTED
 
 
 def load_roundtrip(text: str, *, path: str, line_offset: int = 0) -> Any:
