@@ -56,6 +56,8 @@ class Config:
     recent_max: int = 20
     templates_dir: str | None = None
     ai_model: str | None = None
+    max_prompt_chars: int = 24_000
+    excerpt_lines: int = 80
     stage_rules: dict[str, StageRules] = field(default_factory=_default_rules)
 
     @property
@@ -237,9 +239,16 @@ class _Reader:
         node = self.mapping(top["ai"], "ai", top, "ai")
         values: dict[str, Any] = {}
         for key in node:
-            if key != "model":
-                raise self.fail(node, key, f"unknown key ai.{key} (known: model)")
-            values["ai_model"] = self.string(node, key, "ai.model")
+            if key == "model":
+                values["ai_model"] = self.string(node, key, "ai.model")
+            elif key in ("max_prompt_chars", "excerpt_lines"):
+                values[key] = self.integer(node, key, f"ai.{key}")
+            else:
+                raise self.fail(
+                    node,
+                    key,
+                    f"unknown key ai.{key} (known: model, max_prompt_chars, excerpt_lines)",
+                )
         return values
 
     def stages(self, top: Any) -> dict[str, StageRules]:

@@ -43,6 +43,15 @@ def _looks_bare(path: Path) -> bool:
 
 
 @dataclass(frozen=True)
+class FileChange:
+    """One file a commit touched, with its line counts (None for binary files)."""
+
+    path: str
+    added: int | None
+    deleted: int | None
+
+
+@dataclass(frozen=True)
 class Commit:
     """A commit as a rollback candidate: what changed, by whom, when."""
 
@@ -50,6 +59,7 @@ class Commit:
     author: str
     date: str
     subject: str
+    files: tuple[FileChange, ...] = ()
 
 
 class Git:
@@ -118,30 +128,40 @@ class Git:
     def recent_commits(
         self, *, before: dt.datetime, window: dt.timedelta, limit: int
     ) -> list[Commit]:
-        """Commits on HEAD in ``window`` before ``before``, newest first (none without HEAD)."""
+        """Commits on HEAD in ``window`` before ``before``, newest first, with their files.
+
+        One `git log` call, however long the history.
+        """
         if self.head() is None:
             return []
-        repo = self._gitpython()
-        import git
-
-        try:
-            commits = repo.iter_commits(
-                "HEAD",
-                max_count=limit,
-                before=before.isoformat(),
-                since=(before - window).isoformat(),
-            )
-            return [
-                Commit(
-                    sha=c.hexsha,
-                    author=str(c.author.name),
-                    date=c.committed_datetime.isoformat(),
-                    subject=str(c.summary),
-                )
-                for c in commits
-            ]
-        except (git.GitCommandError, ValueError) as exc:
-            raise IncidentError(f"cannot read the commit history: {exc}") from None
+        out = self.run(
+            "log",
+            "HEAD",
+            f"--max-count={limit}",
+            f"--before={before.isoformat()}",
+            f"--since={(before - window).isoformat()}",
+            "--no-renames",
+            "--numstat",
+            "--format=%x1e%H%x1f%an%x1f%cI%x1f%s",
+        )
+        commits = []
+        for record in out.split("\x1e")[1:]:
+            header, _, body = record.partition("\n")
+            sha, author, date, subject = header.split("\x1f", 3)
+            files = []
+            for line in body.splitlines():
+                parts = line.split("\t", 2)
+                if len(parts) == 3:
+                    added, deleted, path = parts
+                    files.append(
+                        FileChange(
+                            path,
+                            int(added) if added.isdigit() else None,
+                            int(deleted) if deleted.isdigit() else None,
+                        )
+                    )
+            commits.append(Commit(sha, author, date, subject, tuple(files)))
+        return commits
 
     def user_name(self) -> str:
         """The committer's name from git config (or the environment), else the login name."""
@@ -268,7 +288,7 @@ def files_added(git: Git, directory: str) -> list[FileAdded]:
 
 
 def commit_of(git: Git, ref: str) -> str | None:
-    """The commit ``ref`` names (a branch, tag, sha, `origin/main`), or None if not in this clone."""
+    """The commit ``ref`` names (a branch, tag, sha, `origin/main`); None if not in this clone."""
     out = git.run(
         "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from incidentflow import markdown_sections, stages
@@ -13,6 +14,7 @@ from incidentflow.incident_timeline import MILESTONE_EVENTS, assemble, markdown_
 from incidentflow.incidents import IncidentReport, evaluate
 from incidentflow.metadata import MILESTONES, Metadata
 from incidentflow.rendering import render
+from incidentflow.repo_context import Excerpt, FileSpec, read_excerpt, redact, specs_from_text
 from incidentflow.stages import Stage
 from incidentflow.workspace import Workspace
 
@@ -74,14 +76,76 @@ def _written_sections(text: str) -> list[dict[str, str]]:
     ]
 
 
+@dataclass
+class Prompt:
+    """A rendered prompt, with what was redacted and what was left out to fit the limit."""
+
+    text: str
+    redacted_lines: list[int] = field(default_factory=list)
+    omitted: list[str] = field(default_factory=list)
+
+    def notes(self, *, where: str) -> list[str]:
+        """Warnings for stderr: redactions and omissions."""
+        notes = []
+        if self.redacted_lines:
+            lines = ", ".join(str(n) for n in self.redacted_lines[:10])
+            notes.append(
+                f"warning: {where}: redacted {len(self.redacted_lines)} line(s) that look like "
+                f"credentials (prompt lines {lines})"
+            )
+        if self.omitted:
+            notes.append(
+                f"warning: {where}: left out to fit the size limit: {'; '.join(self.omitted)}"
+            )
+        return notes
+
+
+@dataclass
+class _Context:
+    """The pieces of a prompt, in the order they are given up when the prompt is too long."""
+
+    excerpts: list[Excerpt]
+    timeline: list[str]
+    commits: list[Commit]
+    previous: list[dict[str, Any]]
+    omitted: list[str] = field(default_factory=list)
+
+    def drop_one(self) -> bool:
+        if self.excerpts:
+            dropped = self.excerpts.pop()
+            self.omitted.append(f"excerpt {dropped.label}")
+        elif any(commit.files for commit in self.commits):
+            self.commits = [replace(commit, files=()) for commit in self.commits]
+            self.omitted.append("the files changed by each recent commit")
+        elif len(self.timeline) > 10:
+            cut = len(self.timeline) - 10
+            self.timeline = self.timeline[cut:]
+            self.omitted.append(f"the {cut} oldest timeline entries")
+        elif len(self.commits) > 5:
+            self.omitted.append(f"{len(self.commits) - 5} older recent commits")
+            self.commits = self.commits[:5]
+        elif self.previous:
+            dropped_stage = self.previous.pop(0)
+            self.omitted.append(f"what was written in {dropped_stage['filename']}")
+        else:
+            return False
+        return True
+
+
 def render_prompt(
     workspace: Workspace,
     report: IncidentReport,
     stage: Stage,
     *,
     commits: list[Commit] | None = None,
-) -> str:
-    """The prompt for ``stage``, built from the incident's files as they are now."""
+    with_files: Sequence[FileSpec] = (),
+    rev: str = "HEAD",
+) -> Prompt:
+    """The prompt for ``stage``, built from the incident's files and the repository as they are.
+
+    Credentials are redacted; when the prompt exceeds the configured size, the least relevant
+    context is left out first and the prompt says what was left out.
+    """
     previous = []
     for earlier in stages.STAGES[: stage.number - 1]:
         result = report.result(earlier)
@@ -97,28 +161,69 @@ def render_prompt(
     current = (
         _written_sections(current_result.text) if current_result and current_result.exists else []
     )
-    if stage.key == "triage" and commits is None:
+    if stage.key in ("triage", "diagnosis") and commits is None:
         commits = rollback_candidates(workspace, report.meta)
     rules = workspace.config.stage_rules[stage.key]
-    context = {
-        "incident": incident_context(report.meta, workspace),
-        "stage": _stage_data(stage),
-        "sections": section_specs(stage, workspace),
-        "previous": previous,
-        "current": current,
-        "commits": [asdict(commit) for commit in commits or []],
-        "window": _window(workspace.config.recent_window),
-        "timeline": _timeline_lines(workspace, report),
-        "timezone": workspace.config.timezone,
-        "limits": {**rules.max_words, **rules.max_chars},
-    }
-    text = render(
-        f"prompts/{stage.key}.md.j2",
-        root=workspace.root,
-        templates_dir=workspace.config.templates_dir,
-        context=context,
+    pieces = _Context(
+        excerpts=_excerpts(workspace, report, stage, with_files=with_files, rev=rev),
+        timeline=_timeline_lines(workspace, report),
+        commits=list(commits or []),
+        previous=previous,
     )
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    while True:
+        context = {
+            "incident": incident_context(report.meta, workspace),
+            "stage": _stage_data(stage),
+            "sections": section_specs(stage, workspace),
+            "previous": pieces.previous,
+            "current": current,
+            "commits": [asdict(commit) for commit in pieces.commits],
+            "excerpts": [asdict(e) | {"label": e.label} for e in pieces.excerpts],
+            "window": _window(workspace.config.recent_window),
+            "timeline": pieces.timeline,
+            "timezone": workspace.config.timezone,
+            "limits": {**rules.max_words, **rules.max_chars},
+            "omitted": pieces.omitted,
+        }
+        text = render(
+            f"prompts/{stage.key}.md.j2",
+            root=workspace.root,
+            templates_dir=workspace.config.templates_dir,
+            context=context,
+        )
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        if len(text) <= workspace.config.max_prompt_chars or not pieces.drop_one():
+            break
+    text, redacted = redact(text)
+    return Prompt(text, redacted, pieces.omitted)
+
+
+def _excerpts(
+    workspace: Workspace,
+    report: IncidentReport,
+    stage: Stage,
+    *,
+    with_files: Sequence[FileSpec],
+    rev: str,
+) -> list[Excerpt]:
+    """Files passed with --with-file, then (for diagnosis) every path the triage names."""
+    specs = list(with_files)
+    if stage.key == "diagnosis":
+        triage = report.result(stages.TRIAGE)
+        if triage is not None and triage.exists:
+            specs += specs_from_text(triage.text)
+    if not specs:
+        return []
+    excerpts: list[Excerpt] = []
+    seen: set[tuple[str, int, int]] = set()
+    for spec in specs:
+        excerpt = read_excerpt(
+            workspace.git, spec, rev=rev, max_lines=workspace.config.excerpt_lines
+        )
+        if excerpt is not None and (excerpt.path, excerpt.start, excerpt.end) not in seen:
+            seen.add((excerpt.path, excerpt.start, excerpt.end))
+            excerpts.append(excerpt)
+    return excerpts
 
 
 def render_stage_file(
@@ -159,14 +264,19 @@ def rollback_candidates(workspace: Workspace, meta: Metadata) -> list[Commit]:
 
 
 def prompt_for(
-    workspace: Workspace, incident_id: str, stage: Stage | None = None
-) -> tuple[Stage, str]:
+    workspace: Workspace,
+    incident_id: str,
+    stage: Stage | None = None,
+    *,
+    with_files: Sequence[FileSpec] = (),
+    rev: str = "HEAD",
+) -> tuple[Stage, Prompt]:
     """Render the prompt of ``stage`` (default: the current stage) fresh from the files."""
     report = evaluate(workspace.tree, workspace.config, incident_id)
     if stage is None:
         current = report.current
         stage = current.stage if current else stages.TRIAGE
-    return stage, render_prompt(workspace, report, stage)
+    return stage, render_prompt(workspace, report, stage, with_files=with_files, rev=rev)
 
 
 def _stage_data(stage: Stage) -> dict[str, Any]:

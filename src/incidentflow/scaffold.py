@@ -41,8 +41,14 @@ def default_severity(names: tuple[str, ...]) -> str:
     return names[len(names) // 2]
 
 
-def create_incident(workspace: Workspace, request: NewIncident, *, now: dt.datetime) -> Path:
-    """Create the incident directory with metadata, timeline and the triage stage file."""
+def create_incident(
+    workspace: Workspace, request: NewIncident, *, now: dt.datetime, notes: list[str] | None = None
+) -> Path:
+    """Create the incident directory with metadata, timeline and the triage stage file.
+
+    Warnings about the prompt (redactions, omissions) are appended to ``notes``.
+    """
+    notes = notes if notes is not None else []
     config = workspace.config
     title = clean_title(request.title)
     severity = request.severity or default_severity(config.severity_names)
@@ -74,6 +80,7 @@ def create_incident(workspace: Workspace, request: NewIncident, *, now: dt.datet
     )
     report = IncidentReport(incident_id, f"{config.incidents_dir}/{incident_id}", meta, "", [], [])
     prompt = render_prompt(workspace, report, stages.TRIAGE)
+    notes.extend(prompt.notes(where=stages.TRIAGE.filename))
     files = {
         METADATA_NAME: metadata_text(meta),
         TIMELINE_NAME: f"# Timeline — {title}\n\n"
@@ -81,7 +88,9 @@ def create_incident(workspace: Workspace, request: NewIncident, *, now: dt.datet
         + "     Add one with: incident log TEXT -->\n\n"
         + format_entry(now.astimezone(tz), f"Incident opened as {severity}: {title}", author)
         + "\n",
-        stages.TRIAGE.filename: render_stage_file(workspace, report, stages.TRIAGE, prompt=prompt),
+        stages.TRIAGE.filename: render_stage_file(
+            workspace, report, stages.TRIAGE, prompt=prompt.text
+        ),
     }
     return _publish_directory(config.incidents_path, incident_id, files)
 
@@ -145,8 +154,13 @@ def unmet_before_next(report: IncidentReport) -> list[str]:
     return [str(p) for p in problems]
 
 
-def scaffold_next_stage(workspace: Workspace, incident_id: str) -> Path:
-    """Write the next stage file if the current stage meets its goal; never overwrite."""
+def scaffold_next_stage(
+    workspace: Workspace, incident_id: str, *, notes: list[str] | None = None
+) -> Path:
+    """Write the next stage file if the current stage meets its goal; never overwrite.
+
+    Warnings about the prompt (redactions, omissions) are appended to ``notes``.
+    """
     report = evaluate(
         workspace.tree, workspace.config, incident_id, resolver=workspace.head_resolver()
     )
@@ -173,7 +187,9 @@ def scaffold_next_stage(workspace: Workspace, incident_id: str) -> Path:
             f"{path.relative_to(workspace.root)} already exists; not overwriting it", []
         )
     prompt = render_prompt(workspace, report, target)
-    text = render_stage_file(workspace, report, target, prompt=prompt)
+    if notes is not None:
+        notes.extend(prompt.notes(where=target.filename))
+    text = render_stage_file(workspace, report, target, prompt=prompt.text)
     try:
         atomic_write_text(path, text, exclusive=True)
     except FileExistsError:

@@ -46,5 +46,8 @@ def command(
         detected_at=parse_user_time(detected_at, now=clock, tz=tz) if detected_at else None,
         branch=branch,
     )
-    path = create_incident(workspace, request, now=clock)
+    notes: list[str] = []
+    path = create_incident(workspace, request, now=clock, notes=notes)
+    for note in notes:
+        click.echo(note, err=True)
     click.echo(shown_path(path))

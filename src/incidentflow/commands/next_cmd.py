@@ -20,5 +20,8 @@ def command(incident_id: str | None) -> None:
     """
     workspace = open_workspace()
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())
-    path = scaffold_next_stage(workspace, chosen)
+    notes: list[str] = []
+    path = scaffold_next_stage(workspace, chosen, notes=notes)
+    for note in notes:
+        click.echo(note, err=True)
     click.echo(shown_path(path))

@@ -8,7 +8,22 @@ import click
 
 from incidentflow.commands._shared import open_workspace
 from incidentflow.prompts import prompt_for
+from incidentflow.repo_context import parse_file_spec
 from incidentflow.stages import BY_KEY, stage_named
+
+
+def context_options(function: click.decorators.FC) -> click.decorators.FC:
+    """The options that add repository context to a prompt (shared with `incident draft`)."""
+    function = click.option(
+        "--rev", default="HEAD", show_default=True, help="Revision to read --with-file excerpts at."
+    )(function)
+    return click.option(
+        "--with-file",
+        "with_files",
+        multiple=True,
+        metavar="PATH[:LINES]",
+        help="Add an excerpt of this file (e.g. src/app.py:40-60) to the prompt (repeatable).",
+    )(function)
 
 
 @click.command("prompt")
@@ -16,12 +31,21 @@ from incidentflow.stages import BY_KEY, stage_named
 @click.option(
     "--stage", type=click.Choice(list(BY_KEY)), help="Which stage (default: the current one)."
 )
-def command(incident_id: str | None, stage: str | None) -> None:
+@context_options
+def command(
+    incident_id: str | None, stage: str | None, with_files: tuple[str, ...], rev: str
+) -> None:
     """Print the stage's AI prompt to stdout, rendered from the incident's files as they are now.
 
-    Pipe it to any assistant, e.g. `incident prompt | llm`.
+    Pipe it to any assistant, e.g. `incident prompt | llm`. Lines that look like credentials
+    are redacted (reported on stderr).
     """
     workspace = open_workspace()
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())
-    _, text = prompt_for(workspace, chosen, stage_named(stage) if stage else None)
-    click.echo(text, nl=False)
+    specs = [parse_file_spec(value) for value in with_files]
+    chosen_stage, prompt = prompt_for(
+        workspace, chosen, stage_named(stage) if stage else None, with_files=specs, rev=rev
+    )
+    for note in prompt.notes(where=f"{chosen_stage.key} prompt"):
+        click.echo(note, err=True)
+    click.echo(prompt.text, nl=False)
