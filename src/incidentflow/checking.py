@@ -1,20 +1,58 @@
-"""`incident check`: every blocking problem of the chosen incidents, in the working tree."""
+"""`incident check`: every blocking problem of the chosen incidents, in the working tree.
+
+Goal checks that depend only on an incident's own files are cached by content (see
+evalcache); code references are resolved against HEAD on every run, since HEAD moves.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from incidentflow.coderefs import CodeRef, parse_ref
+from incidentflow.evalcache import ContentCache
 from incidentflow.goal_report import Problem
-from incidentflow.incidents import blocking_problems, evaluate
+from incidentflow.goals import code_refs
+from incidentflow.incidents import blocking_problems, evaluate, incident_dir
+from incidentflow.stages import DIAGNOSIS
 from incidentflow.workspace import Workspace
 
 
 def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Problem]:
-    """Check each incident against HEAD for code references; problems in file order."""
+    """Check each incident; problems sorted by file and line within each incident."""
     resolver = workspace.head_resolver()
+    cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     problems: list[Problem] = []
     try:
         for incident_id in incident_ids:
-            report = evaluate(workspace.tree, workspace.config, incident_id, resolver=resolver)
-            problems += blocking_problems(report)
+            key = cache.key("check", incident_dir(workspace.config, incident_id))
+            found = cache.get(key)
+            if found is None:
+                found = _evaluate(workspace, incident_id)
+                cache.put(key, found)
+            own = [
+                Problem(path, line, message, incomplete)
+                for path, line, message, incomplete in found["problems"]
+            ]
+            for path, line, text in found["refs"]:
+                ref = parse_ref(text, line=line)
+                reason = resolver.problem(ref) if ref is not None else None
+                if reason:
+                    own.append(Problem(path, line, f"code reference {reason}"))
+            problems += sorted(own, key=lambda p: (p.path, p.line or 0))
+        cache.save()
     finally:
         workspace.git.close()
     return problems
+
+
+def _evaluate(workspace: Workspace, incident_id: str) -> dict[str, Any]:
+    """The cacheable part of a check: problems from the files alone, and the refs to resolve."""
+    report = evaluate(workspace.tree, workspace.config, incident_id)
+    refs: list[CodeRef] = []
+    diagnosis = report.result(DIAGNOSIS)
+    if diagnosis is not None and diagnosis.exists:
+        refs = code_refs(diagnosis.text)
+    return {
+        "problems": [[p.path, p.line, p.message, p.incomplete] for p in blocking_problems(report)],
+        "refs": [[diagnosis.path if diagnosis else "", ref.line, ref.text] for ref in refs],
+    }

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from incidentflow import markdown_sections
-from incidentflow.coderefs import Resolver, find_refs
+from incidentflow.coderefs import CodeRef, Resolver, find_refs
 from incidentflow.config import StageRules
 from incidentflow.errors import IncidentError
 from incidentflow.goal_report import Problem
@@ -163,12 +163,21 @@ def _grounding(doc: Document, *, path: str, resolver: Resolver | None) -> list[P
         )
     if resolver is None:
         return problems
-    body = "\n".join(markdown_sections.split_lines(doc.text)[doc.body_start - 1 :])
-    for ref in find_refs(body, first_line=doc.body_start):
+    for ref in _document_refs(doc):
         reason = resolver.problem(ref)
         if reason:
             problems.append(Problem(path, ref.line, f"code reference {reason}"))
     return problems
+
+
+def code_refs(text: str) -> list[CodeRef]:
+    """Every code reference in a stage file's body (front matter excluded), with its line."""
+    return _document_refs(markdown_sections.parse(text))
+
+
+def _document_refs(doc: Document) -> list[CodeRef]:
+    body = "\n".join(markdown_sections.split_lines(doc.text)[doc.body_start - 1 :])
+    return find_refs(body, first_line=doc.body_start)
 
 
 def _action_items(doc: Document, *, path: str) -> list[Problem]:

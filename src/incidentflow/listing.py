@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from incidentflow.incidents import evaluate
+from incidentflow.evalcache import ContentCache
+from incidentflow.incidents import evaluate, incident_dir
+from incidentflow.snapshot import WorkingTree
 from incidentflow.stages import POSTMORTEM, STAGES
 from incidentflow.timeutil import format_duration
 from incidentflow.workspace import Workspace
@@ -38,30 +41,49 @@ def list_rows(
     """Every incident, newest first, filtered by openness and severity."""
     rows = []
     tree = workspace.tree
+    cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     for incident_id in reversed(workspace.ids()):
-        # Only the postmortem's goal decides "closed"; other stages need just to exist.
-        report = evaluate(tree, workspace.config, incident_id, only=[POSTMORTEM])
-        if severities and report.meta.severity not in severities:
+        directory = incident_dir(workspace.config, incident_id)
+        key = cache.key("list", directory)
+        found = cache.get(key)
+        if found is None:
+            found = _summary(workspace, tree, incident_id)
+            cache.put(key, found)
+        if severities and found["severity"] not in severities:
             continue
-        if only_open and not report.is_open:
+        if only_open and found["status"] == "closed":
             continue
-        stage = "-"
-        directory = workspace.root / report.directory
-        for candidate in reversed(STAGES):
-            if (directory / candidate.filename).is_file():
-                stage = candidate.key
-                break
-        age = report.age(now)
-        started = report.meta.time("started_at")
+        started = dt.datetime.fromisoformat(found["started_at"]) if found["started_at"] else None
         rows.append(
             Row(
                 id=incident_id,
-                severity=report.meta.severity or "?",
-                status=report.status,
-                stage=stage,
-                title=report.meta.title,
-                age=format_duration(age) if age is not None else "?",
-                started_at=started.isoformat() if started else None,
+                severity=found["severity"] or "?",
+                status=found["status"],
+                stage=found["stage"],
+                title=found["title"],
+                age=format_duration(now - started) if started else "?",
+                started_at=found["started_at"],
             )
         )
+    cache.save()
     return rows
+
+
+def _summary(workspace: Workspace, tree: WorkingTree, incident_id: str) -> dict[str, Any]:
+    """What a row needs, from the files alone (cacheable by their content)."""
+    # Only the postmortem's goal decides "closed"; other stages need just to exist.
+    report = evaluate(tree, workspace.config, incident_id, only=[POSTMORTEM])
+    stage = "-"
+    directory = workspace.root / report.directory
+    for candidate in reversed(STAGES):
+        if (directory / candidate.filename).is_file():
+            stage = candidate.key
+            break
+    started = report.meta.time("started_at")
+    return {
+        "severity": report.meta.severity,
+        "status": report.status,
+        "stage": stage,
+        "title": report.meta.title,
+        "started_at": started.isoformat() if started else None,
+    }

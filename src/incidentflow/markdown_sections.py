@@ -12,6 +12,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+# Characters a block construct that matters here can start with (after up to 3 spaces).
+_BLOCK_STARTERS = frozenset("#`~<=-*_")
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
@@ -104,14 +106,15 @@ class Document:
     body_start: int = 1
     headings: list[Heading] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    _index: dict[str, Section] | None = field(default=None, repr=False, compare=False)
 
     def section(self, title: str) -> Section | None:
         """The first section whose title matches, ignoring case and surrounding space."""
-        wanted = normalize_title(title)
-        for section in self.sections:
-            if normalize_title(section.title) == wanted:
-                return section
-        return None
+        if self._index is None:
+            self._index = {}
+            for section in self.sections:
+                self._index.setdefault(normalize_title(section.title), section)
+        return self._index.get(normalize_title(title))
 
     def duplicate_sections(self) -> list[Section]:
         """Sections whose title already appeared above (the later ones)."""
@@ -132,9 +135,11 @@ def normalize_title(title: str) -> str:
 
 def meaningful_text(body: str) -> str:
     """Strip AI drafts, HTML comments and `TODO` placeholders; what is left is a person's."""
-    body = _AI_DRAFT.sub("", body)
-    body = _COMMENT.sub("", body)
-    return _TODO.sub("", body).strip()
+    if "<!--" in body:
+        body = _COMMENT.sub("", _AI_DRAFT.sub("", body))
+    if "TODO" in body:
+        body = _TODO.sub("", body)
+    return body.strip()
 
 
 def blank_out(text: str, pattern: re.Pattern[str]) -> str:
@@ -186,8 +191,16 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
     paragraph: list[tuple[int, str]] = []
 
     for index in range(start, len(lines)):
-        line = lines[index].expandtabs(4)
+        line = lines[index]
+        if "\t" in line:
+            line = line.expandtabs(4)
         number = index + 1
+        if fence is None and html_end is None and not in_html_until_blank:
+            # Most lines are plain prose: nothing can start there but a paragraph line.
+            first = line.lstrip(" ")[:1]
+            if first and first not in _BLOCK_STARTERS and len(line) - len(line.lstrip(" ")) < 4:
+                paragraph.append((number, line))
+                continue
         if fence is not None:
             match = re.match(r" {0,3}(`{3,}|~{3,})[ \t]*$", line)
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1]:

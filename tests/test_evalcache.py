@@ -1,0 +1,137 @@
+"""The content cache behind list and check --all: fast, and never a stale answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Repo, incident
+
+ID = "2026-11-25-checkout"
+TRIAGE_DONE = {
+    "Symptoms": "500s.",
+    "Impact": "All users.",
+    "Mitigation": "Flag off.",
+    "Containment evidence": "Graph flat.",
+}
+
+
+def fill_triage(path: Path) -> None:
+    text = path.read_text()
+    for name, body in TRIAGE_DONE.items():
+        at = text.rindex(f"## {name}\n")
+        end = text.index("TODO", at)
+        text = text[:end] + body + text[end + 4 :]
+    path.write_text(text)
+
+
+@pytest.fixture
+def committed(repo: Repo) -> Path:
+    repo.write("app/pool.py", "a\nb\nc\n")
+    repo.commit_all("app")
+    incident(
+        "new",
+        "Checkout",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:05:00Z",
+    )
+    directory = repo.root / "incidents" / ID
+    fill_triage(directory / "01-triage.md")
+    incident("log", "flag off", "--at", "2026-11-25T10:30:00Z", "--milestone", "contained")
+    assert incident("next").exit_code == 0
+    diagnosis = directory / "02-diagnosis.md"
+    text = diagnosis.read_text()
+    at = text.rindex("## Failing path\n")
+    end = text.index("TODO", at)
+    diagnosis.write_text(text[:end] + "Starts at `app/pool.py:3`." + text[end + 4 :])
+    repo.commit_all("incident")
+    return directory
+
+
+def cache_file(repo: Repo) -> Path:
+    return repo.root / ".git" / "incidentflow-cache.json"
+
+
+def test_results_are_cached_by_content(repo: Repo, committed: Path) -> None:
+    first = incident("list", "--json").stdout
+    check = incident("check", "--all")
+    assert check.exit_code == 0
+    entries = json.loads(cache_file(repo).read_text())["entries"]
+    assert sorted(key.split(":")[0] for key in entries) == ["check", "list"]
+    assert incident("list", "--json").stdout == first
+
+
+def test_an_edit_in_the_working_tree_is_never_answered_from_the_cache(
+    repo: Repo, committed: Path
+) -> None:
+    assert incident("check", "--all").exit_code == 0
+    triage = committed / "01-triage.md"
+    triage.write_text(triage.read_text().replace("All users.", "TODO"))
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert 'section "Impact" is not filled in' in result.stdout
+    triage.unlink()
+    assert (
+        "but incidents/2026-11-25-checkout/01-triage.md is missing"
+        in incident("check", "--all").stdout
+    )
+
+
+def test_checkout_of_another_branch_gives_that_branch_its_answer(
+    repo: Repo, committed: Path
+) -> None:
+    assert incident("check", "--all").exit_code == 0
+    repo.git("checkout", "-q", "-b", "broken")
+    meta = committed / "incident.yaml"
+    meta.write_text(meta.read_text().replace('severity: "SEV3"', 'severity: "SEV9"'))
+    repo.commit_all("bad severity")
+    assert incident("check", "--all").exit_code == 1
+    repo.git("checkout", "-q", "main")
+    assert incident("check", "--all").exit_code == 0
+    repo.git("checkout", "-q", "broken")
+    assert "severity 'SEV9' is not one of" in incident("check", "--all").stdout
+    assert '"severity": "SEV9"' in incident("list", "--json").stdout
+
+
+def test_code_references_are_resolved_against_the_current_head(repo: Repo, committed: Path) -> None:
+    assert incident("check", "--all").exit_code == 0
+    repo.write("app/pool.py", "a\n")
+    repo.commit_all("shrink pool.py")
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert (
+        "code reference `app/pool.py:3` is past the end of app/pool.py (1 lines in HEAD)"
+        in result.stdout
+    )
+
+
+def test_a_corrupt_cache_is_ignored(repo: Repo, committed: Path) -> None:
+    incident("check", "--all")
+    cache_file(repo).write_text("{not json")
+    assert incident("check", "--all").exit_code == 0
+    json.loads(cache_file(repo).read_text())
+
+
+def test_a_config_change_empties_the_cache(repo: Repo, committed: Path) -> None:
+    assert incident("check", "--all").exit_code == 0
+    repo.write(".incident.yaml", "severities: [SEV1, SEV2]\n")
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert "severity 'SEV3' is not one of SEV1, SEV2" in result.stdout
+
+
+def test_a_tampered_entry_is_not_trusted_for_other_content(repo: Repo, committed: Path) -> None:
+    # Entries are keyed by blob ids: a different file content can never hit them.
+    incident("check", "--all")
+    data = json.loads(cache_file(repo).read_text())
+    for key in data["entries"]:
+        if key.startswith("check:"):
+            data["entries"][key] = {"problems": [], "refs": []}
+    cache_file(repo).write_text(json.dumps(data))
+    triage = committed / "01-triage.md"
+    triage.write_text(triage.read_text().replace("Flag off.", "TODO"))
+    repo.commit_all("unfill mitigation")
+    assert incident("check", "--all").exit_code == 1
