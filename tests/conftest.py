@@ -34,7 +34,7 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     (home / ".gitconfig").write_text(
         "[init]\n\tdefaultBranch = main\n\ttemplateDir =\n[commit]\n\tgpgsign = false\n"
-        "[tag]\n\tgpgsign = false\n[core]\n\thooksPath =\n"
+        "[tag]\n\tgpgsign = false\n"
     )
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "INCIDENTFLOW_DEBUG"):
         monkeypatch.delenv(key, raising=False)

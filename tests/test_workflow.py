@@ -47,7 +47,10 @@ def fill(path: Path, sections: dict[str, str]) -> None:
     """Replace the TODO placeholder under each named section."""
     text = path.read_text(encoding="utf-8")
     for name, body in sections.items():
-        if name == "Timeline" and f"## {name}\n\n<!-- Key times in order, with timezone. -->\nTODO" not in text:
+        if (
+            name == "Timeline"
+            and f"## {name}\n\n<!-- Key times in order, with timezone. -->\nTODO" not in text
+        ):
             continue  # the postmortem starts with the assembled timeline already in place
         if name == "Action items":
             text = re.sub(
@@ -59,7 +62,7 @@ def fill(path: Path, sections: dict[str, str]) -> None:
             continue
         text, count = re.subn(
             rf"(## {re.escape(name)}\n\n<!--[^>]*-->\n)TODO",
-            lambda m: m.group(1) + body,
+            lambda m, body=body: m.group(1) + body,  # type: ignore[misc]
             text,
             flags=re.S,
         )

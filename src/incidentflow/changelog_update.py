@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import posixpath
+from typing import TYPE_CHECKING
 
 from incidentflow.atomic import atomic_write_text
-from incidentflow.changelog import ChangelogEntry, has_entry, insert_entries
 from incidentflow.config import Config
 from incidentflow.errors import IncidentError
 from incidentflow.incidents import IncidentReport
 from incidentflow.markdown_sections import parse
 from incidentflow.stages import POSTMORTEM
 from incidentflow.textfile import decode
+
+if TYPE_CHECKING:
+    from incidentflow.changelog import ChangelogEntry
 
 
 def finished_entry(report: IncidentReport, config: Config) -> ChangelogEntry | None:
@@ -24,6 +27,8 @@ def finished_entry(report: IncidentReport, config: Config) -> ChangelogEntry | N
     resolved = report.meta.time("resolved_at")
     if section is None or resolved is None:
         return None
+    from incidentflow.changelog import ChangelogEntry
+
     changelog_dir = posixpath.dirname(config.changelog) or "."
     return ChangelogEntry(
         incident_id=report.id,
@@ -36,28 +41,40 @@ def finished_entry(report: IncidentReport, config: Config) -> ChangelogEntry | N
 
 def read_changelog(config: Config) -> str | None:
     """The changelog's text, or None when the file does not exist yet."""
-    path = config.root / config.changelog
+    raw = _read_raw(config)
+    if raw is None:
+        return None
+    text = decode(raw, path=config.changelog)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _read_raw(config: Config) -> bytes | None:
     try:
-        data = path.read_bytes()
+        return (config.root / config.changelog).read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise IncidentError(f"{config.changelog}: cannot read: {exc.strerror}") from None
-    text = decode(data, path=config.changelog)
-    return text[1:] if text.startswith("\ufeff") else text
+        reason = exc.strerror or type(exc).__name__
+        raise IncidentError(f"{config.changelog}: cannot read: {reason}") from None
 
 
 def missing_entries(config: Config, entries: list[ChangelogEntry]) -> list[ChangelogEntry]:
     """The entries the changelog does not have yet (by marker, anywhere in the file)."""
+    from incidentflow.changelog import has_entry
+
     text = read_changelog(config)
     return [e for e in entries if text is None or not has_entry(text, e.incident_id)]
 
 
 def add_entries(config: Config, entries: list[ChangelogEntry]) -> list[ChangelogEntry]:
     """Insert missing entries into the changelog; return the ones added (maybe none)."""
+    if not entries:
+        return []
+    from incidentflow.changelog import has_entry, insert_entries
+
     path = config.root / config.changelog
-    raw = path.read_bytes() if path.exists() else None
-    text = read_changelog(config)
+    raw = _read_raw(config)
+    text = None if raw is None else decode(raw, path=config.changelog).removeprefix("\ufeff")
     todo = [e for e in entries if text is None or not has_entry(text, e.incident_id)]
     if not todo:
         return []

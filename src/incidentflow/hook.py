@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from incidentflow.changelog_update import add_entries, finished_entry
 from incidentflow.coderefs import Resolver
@@ -17,6 +18,9 @@ from incidentflow.goal_report import Problem
 from incidentflow.ids import ID_PATTERN
 from incidentflow.incidents import blocking_problems, evaluate, incident_dir
 from incidentflow.snapshot import StagedIndex
+
+if TYPE_CHECKING:
+    from incidentflow.changelog import ChangelogEntry
 
 USAGE = "usage: incident hook [--all] [FILES]..."
 
@@ -70,9 +74,11 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             if not ids:
                 return 0
             staged = StagedIndex(git, [incident_dir(config, i) + "/" for i in ids])
+            # An incident with nothing left in the index is being deleted: nothing to check.
+            ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
         resolver = _index_resolver(git)
         problems: list[Problem] = []
-        entries = []
+        entries: list[ChangelogEntry] = []
         for incident_id in ids:
             report = evaluate(staged, config, incident_id, resolver=resolver)
             found = blocking_problems(report)
@@ -80,6 +86,14 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             entry = finished_entry(report, config) if not found else None
             if entry is not None:
                 entries.append(entry)
+        # The commit must carry the entry, so the changelog is judged as staged too.
+        if entries and not problems:
+            staged_changelog = StagedIndex(git, [config.changelog]).read(config.changelog)
+            entries = [
+                e
+                for e in entries
+                if staged_changelog is None or not _staged_has_entry(staged_changelog, e)
+            ]
     finally:
         git.close()
     for problem in problems:
@@ -91,15 +105,34 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             file=sys.stderr,
         )
         return int(ExitCode.FAILED)
+    if not entries:
+        return 0
     added = add_entries(config, entries)
     if added:
-        ids_added = ", ".join(entry.incident_id for entry in added)
         print(
-            f"incident-check: added the changelog entry for {ids_added} to {config.changelog}; "
+            f"incident-check: added the changelog {_entries(added)} to {config.changelog}; "
             f"review it, `git add {config.changelog}` and commit again"
         )
-        return int(ExitCode.FAILED)
-    return 0
+    unstaged = [e for e in entries if e not in added]
+    if unstaged:
+        print(
+            f"incident-check: {config.changelog} has the {_entries(unstaged)} but it is not "
+            f"staged; `git add {config.changelog}` and commit again"
+        )
+    return int(ExitCode.FAILED)
+
+
+def _entries(entries: list[ChangelogEntry]) -> str:
+    """`entry for ID` or `entries for ID, ID`."""
+    noun = "entry" if len(entries) == 1 else "entries"
+    return f"{noun} for {', '.join(entry.incident_id for entry in entries)}"
+
+
+def _staged_has_entry(changelog: bytes, entry: ChangelogEntry) -> bool:
+    """Tell whether the staged changelog (raw bytes) holds the entry's marker."""
+    from incidentflow.changelog import marker
+
+    return marker(entry.incident_id).encode("utf-8") in changelog
 
 
 def _index_resolver(git: Git) -> Resolver:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,7 +20,8 @@ HOOK_ID = "incident-check"
 PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
 
 DEFAULT_CONFIG = """\
-# incidentflow configuration. Every key is optional; the values below are the defaults.
+# incidentflow configuration. Every key is optional; the values below are the defaults
+# (or examples, where a key has no default).
 # incidents_dir: incidents
 # changelog: CHANGELOG.md          # or {path: CHANGELOG.md, section: Unreleased, category: Fixed}
 # timezone: UTC                    # IANA name, used for incident ids and times you type
@@ -29,8 +31,8 @@ DEFAULT_CONFIG = """\
 #   - {name: SEV3, description: "Minor: a feature is degraded for some users"}
 #   - {name: SEV4, description: "Low: little or no user impact"}
 # recent_changes: {window: 24h, max: 20}   # commits offered as rollback candidates
-# templates_dir: .incident-templates       # overrides for stages/*.md.j2 and prompts/*.md.j2
-# ai: {model: gpt-4o-mini}                 # default model for incident draft
+# templates_dir: .incident-templates   # example; overrides stages/*.md.j2 and prompts/*.md.j2
+# ai: {model: gpt-4o-mini}             # example; without it, incident draft uses llm's default
 # stages:
 #   summary:
 #     required_sections: [What happened, When, Who was affected, How it was contained]
@@ -63,9 +65,9 @@ def init_repository(
         atomic_write_text(keep, "")
         result.changed.append(config.incidents_dir + "/")
     _ensure_file(root / CONFIG_NAME, DEFAULT_CONFIG, result, CONFIG_NAME)
-    _ensure_line(
-        root / ".gitattributes", f"{config.incidents_dir}/**/timeline.md merge=union", result
-    )
+    # Incidents kept at the top level ("incidents_dir: .") are one directory deep.
+    timelines = "*" if config.incidents_dir == "." else f"{config.incidents_dir}/**"
+    _ensure_line(root / ".gitattributes", f"{timelines}/timeline.md merge=union", result)
     if git_hook:
         _install_git_hook(hooks_dir, result, force=force, root=root)
     else:
@@ -90,7 +92,7 @@ def _read(path: Path, shown: str) -> str | None:
 
 def _ensure_line(path: Path, line: str, result: SetupResult) -> None:
     text = _read(path, path.name)
-    if text is not None and line in [existing.strip() for existing in text.splitlines()]:
+    if text is not None and line.split() in [existing.split() for existing in text.splitlines()]:
         result.unchanged.append(path.name)
         return
     newline = "\r\n" if text and "\r\n" in text else "\n"
@@ -102,7 +104,10 @@ def _ensure_line(path: Path, line: str, result: SetupResult) -> None:
 
 
 def _hook_block(indent: str, incidents_dir: str) -> list[str]:
-    pattern = "^" + re.escape(incidents_dir.rstrip("/")).replace("\\-", "-") + "/"
+    if incidents_dir == ".":
+        pattern = r"^\d{4}-\d{2}-\d{2}-[^/]+/"
+    else:
+        pattern = "^" + re.escape(incidents_dir.rstrip("/")).replace("\\-", "-") + "/"
     return [
         f"{indent}- repo: local",
         f"{indent}  hooks:",
@@ -117,21 +122,22 @@ def _hook_block(indent: str, incidents_dir: str) -> list[str]:
 
 def _merge_precommit_config(path: Path, incidents_dir: str, result: SetupResult) -> None:
     """Add the hook to `.pre-commit-config.yaml`, touching no byte of what is there."""
-    text = _read(path, PRECOMMIT_CONFIG)
-    if text is None or not text.strip():
-        lines = ["repos:", *_hook_block("  ", incidents_dir)]
-        atomic_write_text(path, (text or "") + "\n".join(lines) + "\n")
-        result.changed.append(PRECOMMIT_CONFIG)
-        return
-    from incidentflow.yamlio import load_roundtrip
+    text = _read(path, PRECOMMIT_CONFIG) or ""
+    document = None
+    if text.strip():
+        from incidentflow.yamlio import load_roundtrip
 
-    document = load_roundtrip(text, path=PRECOMMIT_CONFIG)
-    if not isinstance(document, dict):
+        document = load_roundtrip(text, path=PRECOMMIT_CONFIG)
+    if document is None:
+        # Missing, empty, or only comments: the hook goes after whatever is there.
+        updated = _insert_lines(text, None, ["repos:", *_hook_block("  ", incidents_dir)])
+    elif not isinstance(document, dict):
         raise IncidentError(f"{PRECOMMIT_CONFIG}:1: expected a mapping with a `repos:` list")
-    if _has_hook(document):
+    elif _has_hook(document):
         result.unchanged.append(PRECOMMIT_CONFIG)
         return
-    updated = _insert_repo(text, document, incidents_dir)
+    else:
+        updated = _insert_repo(text, document, incidents_dir)
     atomic_write_text(path, updated)
     result.changed.append(PRECOMMIT_CONFIG)
 
@@ -147,22 +153,28 @@ def _has_hook(document: Any) -> bool:
     )
 
 
+# `repos:` with no items, e.g. `repos: []  # none yet`; the comment is kept.
+_EMPTY_REPOS = re.compile(r"repos\s*:\s*(?:\[\s*\]|null|~)?\s*(?P<comment>#.*)?")
+
+
 def _insert_repo(text: str, document: Any, incidents_dir: str) -> str:
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.split(newline)
-    trailing_newline = text.endswith(newline)
-    if trailing_newline:
-        lines = lines[:-1]
+    lines = _lines(text)
     repos = document.get("repos")
-    keys = list(document)
     if "repos" not in document:
-        block = ["repos:", *_hook_block("  ", incidents_dir)]
-        return newline.join([*lines, *block]) + newline
+        return _insert_lines(text, None, ["repos:", *_hook_block("  ", incidents_dir)])
     repos_line = document.lc.key("repos")[0]
     if repos is None or (isinstance(repos, list) and not repos):
-        # `repos:` (null) or `repos: []` on its own line: replace that one line.
-        lines[repos_line : repos_line + 1] = ["repos:", *_hook_block("  ", incidents_dir)]
-        return newline.join(lines) + (newline if trailing_newline else "")
+        empty = _EMPTY_REPOS.fullmatch(lines[repos_line].rstrip("\r\n"))
+        if empty is None:
+            raise IncidentError(
+                f"{PRECOMMIT_CONFIG}:{repos_line + 1}: `repos` spans several lines; "
+                f"add the {HOOK_ID} hook by hand"
+            )
+        comment = empty.group("comment")
+        head = f"repos:  {comment}" if comment else "repos:"
+        return _insert_lines(
+            text, repos_line, [head, *_hook_block("  ", incidents_dir)], replace=True
+        )
     flow = getattr(getattr(repos, "fa", None), "flow_style", lambda: False)()
     if not isinstance(repos, list) or flow:
         raise IncidentError(
@@ -171,15 +183,48 @@ def _insert_repo(text: str, document: Any, incidents_dir: str) -> str:
         )
     first_item_line = repos.lc.item(0)[0]  # type: ignore[attr-defined]
     indent = re.match(r"\s*", lines[first_item_line]).group(0)  # type: ignore[union-attr]
+    keys = list(document)
     position = keys.index("repos")
-    end = document.lc.key(keys[position + 1])[0] if position + 1 < len(keys) else len(lines)
+    if position + 1 < len(keys):
+        end = document.lc.key(keys[position + 1])[0]
+    else:
+        end = _document_end(lines, first_item_line)
     # Top-level comments and blank lines just above the next key belong to that key.
     while end > first_item_line + 1 and (
         not lines[end - 1].strip() or lines[end - 1].startswith("#")
     ):
         end -= 1
-    lines[end:end] = _hook_block(indent, incidents_dir)
-    return newline.join(lines) + (newline if trailing_newline else "")
+    return _insert_lines(text, end, _hook_block(indent, incidents_dir))
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``, each with its line break (the last may have none)."""
+    # Only "\n" ends a line, as for the YAML parser's line numbers (\r\n stays whole).
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
+def _document_end(lines: list[str], start: int) -> int:
+    """The index of a `...` marker ending the YAML document, else the line count."""
+    for index in range(start, len(lines)):
+        if re.match(r"\.\.\.(?:\s|$)", lines[index]):
+            return index
+    return len(lines)
+
+
+def _insert_lines(text: str, at: int | None, block: list[str], *, replace: bool = False) -> str:
+    """Insert ``block`` before line ``at`` (None: at the end), in the file's line breaks.
+
+    With ``replace`` the block takes the place of line ``at``. Every other byte is kept.
+    """
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = _lines(text)
+    if at is None:
+        at = _document_end(lines, 0)
+    if at > 0 and not lines[at - 1].endswith(("\n", "\r")):
+        lines[at - 1] += newline
+    inserted = [line + newline for line in block]
+    lines[at : at + 1 if replace else at] = inserted
+    return "".join(lines)
 
 
 def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root: Path) -> None:
@@ -189,7 +234,8 @@ def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root
         .joinpath("pre-commit")
         .read_text(encoding="utf-8")
     )
-    script = template.replace("@PYTHON@", sys.executable)
+    # Quoted for sh: an interpreter path may hold spaces, quotes or `$`.
+    script = template.replace("@PYTHON@", shlex.quote(sys.executable))
     target = hooks_dir / "pre-commit"
     shown = os.path.relpath(target, root)
     existing = _read(target, shown)

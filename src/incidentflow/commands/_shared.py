@@ -14,8 +14,15 @@ from incidentflow.workspace import Workspace
 
 
 def open_workspace() -> Workspace:
-    """The repository around the current directory, configuration loaded."""
-    return Workspace.open(Path.cwd())
+    """The repository around the current directory, configuration loaded.
+
+    Its git object reader (if one gets started) is closed when the command ends.
+    """
+    workspace = Workspace.open(Path.cwd())
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(workspace.git.close)
+    return workspace
 
 
 def now() -> dt.datetime:
