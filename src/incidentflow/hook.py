@@ -65,7 +65,8 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
     git = Git(root)
     try:
         if check_all:
-            staged = StagedIndex(git, [config.incidents_dir + "/"])
+            # One index read for everything: with many incidents the index itself is large.
+            staged = StagedIndex(git, [config.incidents_dir + "/", config.changelog])
             ids = touched_incidents(config, staged.paths())
             if not ids:
                 return 0
@@ -73,7 +74,9 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             ids = touched_incidents(config, files)
             if not ids:
                 return 0
-            staged = StagedIndex(git, [incident_dir(config, i) + "/" for i in ids])
+            staged = StagedIndex(
+                git, [*(incident_dir(config, i) + "/" for i in ids), config.changelog]
+            )
             # An incident with nothing left in the index is being deleted: nothing to check.
             ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
         resolver = _index_resolver(git)
@@ -88,7 +91,7 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
                 entries.append(entry)
         # The commit must carry the entry, so the changelog is judged as staged too.
         if entries and not problems:
-            staged_changelog = StagedIndex(git, [config.changelog]).read(config.changelog)
+            staged_changelog = staged.read(config.changelog)
             entries = [
                 e
                 for e in entries
