@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 
 # Characters a block construct that matters here can start with (after up to 3 spaces).
 _BLOCK_STARTERS = frozenset("#`~<=-*_")
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_CONTAINER_STARTERS = frozenset(">+0123456789")
+_QUOTE = re.compile(r" {0,3}> ?")
+_LIST_MARKER = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])(?= |$)")
+_FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?$")
+_ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})(.*)$")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _THEMATIC = re.compile(r" {0,3}((\*[ \t]*){3,}|(-[ \t]*){3,}|(_[ \t]*){3,})$")
@@ -189,20 +194,23 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
     html_end: re.Pattern[str] | None = None
     in_html_until_blank = False
     paragraph: list[tuple[int, str]] = []
+    # Containers: a list item (its content indent) or a block quote. Headings inside them
+    # are not top-level; their paragraphs may continue lazily on unindented lines.
+    item_indent: int | None = None
+    in_quote = False
+    container_paragraph = False
+    after_blank = False
+    item_empty = False  # a list item whose first line is just its marker
+    quote_depth = 0
 
     for index in range(start, len(lines)):
         line = lines[index]
         if "\t" in line:
             line = line.expandtabs(4)
         number = index + 1
-        if fence is None and html_end is None and not in_html_until_blank:
-            # Most lines are plain prose: nothing can start there but a paragraph line.
-            first = line.lstrip(" ")[:1]
-            if first and first not in _BLOCK_STARTERS and len(line) - len(line.lstrip(" ")) < 4:
-                paragraph.append((number, line))
-                continue
+        blank = not line.strip()
         if fence is not None:
-            match = re.match(r" {0,3}(`{3,}|~{3,})[ \t]*$", line)
+            match = _FENCE_CLOSE.match(line)
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1]:
                 fence = None
             continue
@@ -211,16 +219,59 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
                 html_end = None
             continue
         if in_html_until_blank:
-            if not line.strip():
+            if blank:
                 in_html_until_blank = False
             continue
-        if not line.strip():
+        indent = len(line) - len(line.lstrip(" "))
+
+        if item_indent is not None or in_quote:
+            if blank:
+                in_quote = False
+                container_paragraph = False
+                after_blank = True
+                if item_empty:
+                    item_indent = None  # an item may start with at most one blank line
+                continue
+            if item_indent is not None and indent >= item_indent:
+                content = line[item_indent:]
+                setext = container_paragraph and _SETEXT.match(content)
+                container_paragraph = not setext and _opens_paragraph(content)
+                after_blank = False
+                item_empty = False
+                continue
+            if in_quote and line.lstrip(" ").startswith(">"):
+                # A quote goes on at any indentation once open (markdown-it's reading).
+                marked = line.lstrip(" ")
+                inner = _QUOTE.sub("", marked, count=1)
+                setext = container_paragraph and _quote_depth(marked) == 1 and _SETEXT.match(inner)
+                container_paragraph = not setext and _opens_paragraph(marked)
+                quote_depth = _quote_depth(marked)
+                continue
+            sibling = item_indent is not None and _list_item(line, interrupting=False) is not None
+            lazy = container_paragraph and not after_blank and not sibling
+            if item_indent is None and quote_depth > 1 and indent >= 4:
+                lazy = False  # markdown-it ends nested quotes at indented code
+            # Inside a list item, indentation counts from the item's content column, so an
+            # under-indented line is judged by its content (as markdown-it does).
+            # In a block quote, even an empty list item ends the paragraph.
+            probe = line.lstrip(" ") if item_indent is not None else line
+            if lazy and not _starts_block(probe, interrupting=True, in_quote=item_indent is None):
+                continue  # lazy continuation of the container's paragraph
+            item_indent = None
+            in_quote = False
+            container_paragraph = False
+        after_blank = False
+
+        if blank:
             paragraph = []
             continue
-        indented = len(line) - len(line.lstrip(" ")) >= 4
-        if indented:
+        if indent >= 4:
             if paragraph:
                 paragraph.append((number, line))
+            continue
+        first = line[indent]
+        if first not in _BLOCK_STARTERS and first not in _CONTAINER_STARTERS:
+            paragraph.append((number, line))
             continue
         if paragraph and _SETEXT.match(line):
             level = 1 if line.strip()[0] == "=" else 2
@@ -234,12 +285,26 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
         atx = _ATX.match(line)
         if atx:
             level = len(atx.group(1))
-            headings.append(Heading(level, (atx.group(2) or "").strip(), number, number))
+            title = _ATX_CLOSING.sub("", (atx.group(2) or "").strip()).strip()
+            headings.append(Heading(level, title, number, number))
             paragraph = []
             continue
-        fence_open = _FENCE_OPEN.match(line)
-        if fence_open and not (fence_open.group(1)[0] == "`" and "`" in fence_open.group(2)):
+        fence_open = _fence_open(line)
+        if fence_open:
             fence = (fence_open.group(1)[0], len(fence_open.group(1)))
+            paragraph = []
+            continue
+        if _QUOTE.match(line):
+            in_quote = True
+            quote_depth = _quote_depth(line)
+            container_paragraph = _opens_paragraph(line)
+            paragraph = []
+            continue
+        item = _list_item(line, interrupting=bool(paragraph))
+        if item is not None:
+            item_indent = item
+            item_empty = not line[item:].strip() if len(line) > item else True
+            container_paragraph = _opens_paragraph(line)
             paragraph = []
             continue
         html = _html_block(line, interrupting=bool(paragraph))
@@ -252,6 +317,72 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
             continue
         paragraph.append((number, line))
     return headings
+
+
+def _fence_open(line: str) -> re.Match[str] | None:
+    """A code fence opening (a backtick fence's info string may not hold a backtick)."""
+    match = _FENCE_OPEN.match(line)
+    if match and match.group(1)[0] == "`" and "`" in match.group(2):
+        return None
+    return match
+
+
+def _quote_depth(line: str) -> int:
+    """How many block quotes a line opens at its start (`>>` is two)."""
+    depth = 0
+    while match := _QUOTE.match(line):
+        depth += 1
+        line = line[match.end() :]
+    return depth
+
+
+def _opens_paragraph(line: str) -> bool:
+    """Whether ``line``, inside its containers (quotes, list items), is paragraph text."""
+    while True:
+        quote = _QUOTE.match(line)
+        if quote:
+            line = line[quote.end() :]
+            continue
+        item = _list_item(line, interrupting=False)
+        if item is not None:
+            line = line[item:] if len(line) > item else ""
+            continue
+        break
+    if len(line) - len(line.lstrip(" ")) >= 4:
+        return False  # indented code, not a paragraph
+    return bool(line.strip()) and not _starts_block(line, interrupting=True)
+
+
+def _list_item(line: str, *, interrupting: bool) -> int | None:
+    """The content indent when ``line`` starts a list item, else None."""
+    match = _LIST_MARKER.match(line)
+    if match is None:
+        return None
+    rest = line[match.end() :]
+    ordered = match.group(2)[0].isdigit()
+    if interrupting and (not rest.strip() or (ordered and int(match.group(2)[:-1]) != 1)):
+        return None  # cannot interrupt a paragraph: it is paragraph text
+    spaces = len(rest) - len(rest.lstrip(" "))
+    if not rest.strip() or spaces > 4:
+        return match.end() + 1
+    return match.end() + spaces
+
+
+def _starts_block(line: str, *, interrupting: bool, in_quote: bool = False) -> bool:
+    """Whether ``line`` opens a block that ends a paragraph (so it is no lazy continuation)."""
+    if not line.strip():
+        return True
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) >= 4:
+        return False
+    return bool(
+        _THEMATIC.match(line)
+        or _ATX.match(line)
+        or _fence_open(line)
+        or _QUOTE.match(line)
+        or _list_item(line, interrupting=interrupting and not in_quote) is not None
+        or _html_block(line, interrupting=interrupting) is not None
+    )
 
 
 def _html_block(line: str, *, interrupting: bool) -> re.Pattern[str] | str | None:
