@@ -16,6 +16,7 @@ from incidentflow.errors import ExitCode, IncidentError
 from incidentflow.gitrepo import Git, find_root
 from incidentflow.goal_report import Problem
 from incidentflow.ids import ID_PATTERN
+from incidentflow.incident_index import index_relpath, refresh_for_commit
 from incidentflow.incidents import blocking_problems, evaluate, incident_dir
 from incidentflow.snapshot import StagedIndex
 
@@ -62,11 +63,13 @@ def touched_incidents(config: Config, files: list[str]) -> list[str]:
 def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
     """Validate the touched incidents from the index; add changelog entries; return exit code."""
     config = load_config(root)
+    index_file = index_relpath(config)
+    staged_index: bytes | None = None
     git = Git(root)
     try:
         if check_all:
             # One index read for everything: with many incidents the index itself is large.
-            staged = StagedIndex(git, [config.incidents_dir + "/", config.changelog])
+            staged = StagedIndex(git, [config.incidents_dir + "/", config.changelog, index_file])
             ids = touched_incidents(config, staged.paths())
             if not ids:
                 return 0
@@ -74,9 +77,12 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             ids = touched_incidents(config, files)
             if not ids:
                 return 0
-            staged = StagedIndex(
-                git, [*(incident_dir(config, i) + "/" for i in ids), config.changelog]
-            )
+            pathspecs = [
+                *(incident_dir(config, i) + "/" for i in ids),
+                config.changelog,
+                index_file,
+            ]
+            staged = StagedIndex(git, pathspecs)
             # An incident with nothing left in the index is being deleted: nothing to check.
             ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
         resolver = _index_resolver(git)
@@ -97,6 +103,8 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
                 for e in entries
                 if staged_changelog is None or not _staged_has_entry(staged_changelog, e)
             ]
+        if not problems:
+            staged_index = staged.read(index_file)
     finally:
         git.close()
     for problem in problems:
@@ -108,8 +116,12 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             file=sys.stderr,
         )
         return int(ExitCode.FAILED)
+    # incidents/README.md, when the repository keeps one (`incident index`), stays current.
+    index_note = refresh_for_commit(config, incident_ids=ids, staged=staged_index)
+    if index_note:
+        print(index_note)
     if not entries:
-        return 0
+        return int(ExitCode.FAILED) if index_note else 0
     added = add_entries(config, entries)
     if added:
         print(
