@@ -70,3 +70,27 @@ def test_override_symlink_out_of_repo_is_refused(repo: Repo, tmp_path_factory) -
     result = incident("new", "Queue backlog")
     assert result.exit_code == 2
     assert "resolves outside the repository" in result.stderr
+
+
+def test_stage_file_symlinked_outside_is_not_read(repo: Repo, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path_factory.mktemp("outside") / "secret.md"
+    outside.write_text("---\nstage: diagnosis\n---\n## Failing path\nstolen secret\n")
+    incident("new", "Queue backlog", "--started-at", "2026-11-25T10:00:00Z")
+    link = repo.root / "incidents" / "2026-11-25-queue-backlog" / "02-diagnosis.md"
+    link.symlink_to(outside)
+    result = incident("check")
+    assert result.exit_code == 1
+    rel = "incidents/2026-11-25-queue-backlog/02-diagnosis.md"
+    assert (
+        result.stdout
+        == f"{rel}: path '{rel}' resolves outside the repository (through a symlink?)\n"
+    )
+    assert "stolen secret" not in incident("prompt").stdout
+    assert "stolen secret" not in incident("show").stdout
+
+
+def test_incident_directory_symlinked_outside_is_ignored(repo: Repo, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path_factory.mktemp("elsewhere")
+    (repo.root / "incidents").mkdir()
+    (repo.root / "incidents" / "2026-11-25-elsewhere").symlink_to(outside, target_is_directory=True)
+    assert incident("list", "--json").stdout == "[]\n"

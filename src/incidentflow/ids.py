@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -50,14 +51,26 @@ def new_id(title: str, *, started_at: dt.datetime, tz: dt.tzinfo, taken: Iterabl
 
 
 def list_ids(incidents_path: Path) -> list[str]:
-    """Ids of the incident directories present, sorted (oldest first by date)."""
+    """Ids of the incident directories present, sorted (oldest first by date).
+
+    A directory that is a symlink counts only when it points inside the repository (the
+    incidents directory's parent).
+    """
     try:
-        entries = list(incidents_path.iterdir())
+        entries = list(os.scandir(incidents_path))
     except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(
-        entry.name for entry in entries if ID_PATTERN.match(entry.name) and entry.is_dir()
-    )
+    found = []
+    for entry in entries:
+        if not ID_PATTERN.match(entry.name) or not entry.is_dir():
+            continue
+        if entry.is_symlink():
+            real = Path(entry.path).resolve()
+            root = incidents_path.resolve().parent
+            if real != root and root not in real.parents:
+                continue
+        found.append(entry.name)
+    return sorted(found)
 
 
 def match_id(query: str, ids: list[str]) -> str:

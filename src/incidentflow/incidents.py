@@ -107,10 +107,16 @@ def evaluate(
     """
     directory = incident_dir(config, incident_id)
     meta_path = f"{directory}/{METADATA_NAME}"
-    raw = snapshot.read(meta_path)
     meta_problems: list[Problem] = []
     meta_text = ""
-    if raw is None:
+    try:
+        raw = snapshot.read(meta_path)
+    except IncidentError as exc:
+        raw = b""
+        meta_problems.append(Problem.from_message(exc.message, path=meta_path))
+    if meta_problems:
+        meta = Metadata()
+    elif raw is None:
         meta = Metadata()
         meta_problems.append(Problem(meta_path, None, f"is missing from {snapshot.label}"))
     else:
@@ -127,7 +133,13 @@ def evaluate(
     results = []
     for stage in selected:
         path = f"{directory}/{stage.filename}"
-        data = snapshot.read(path)
+        try:
+            data = snapshot.read(path)
+        except IncidentError as exc:
+            results.append(
+                StageResult(stage, path, True, [Problem.from_message(exc.message, path=path)])
+            )
+            continue
         if data is None:
             results.append(StageResult(stage, path, exists=False))
             continue

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Protocol
 
 from incidentflow.errors import IncidentError
 from incidentflow.gitrepo import Git
+from incidentflow.repo_paths import ensure_inside
 
 
 class Snapshot(Protocol):
@@ -27,14 +30,25 @@ class WorkingTree:
         self.root = root
 
     def read(self, relpath: str) -> bytes | None:
-        """Read from disk; a directory or missing file reads as absent."""
+        """Read from disk; a directory or missing file reads as absent.
+
+        A symlink is followed only when its target is inside the repository.
+        """
         path = self.root / relpath
         try:
-            return path.read_bytes()
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
         except OSError as exc:
-            raise IncidentError(f"{relpath}: cannot read: {exc.strerror}") from None
+            if exc.errno != errno.ELOOP:
+                raise IncidentError(f"{relpath}: cannot read: {exc.strerror}") from None
+            ensure_inside(self.root, path, shown=relpath)
+            return self.read(os.path.relpath(path.resolve(), self.root.resolve()))
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                return handle.read()
+            except IsADirectoryError:
+                return None
 
 
 class StagedIndex:
