@@ -135,3 +135,24 @@ def test_a_tampered_entry_is_not_trusted_for_other_content(repo: Repo, committed
     triage.write_text(triage.read_text().replace("Flag off.", "TODO"))
     repo.commit_all("unfill mitigation")
     assert incident("check", "--all").exit_code == 1
+
+
+def test_worker_processes_give_the_same_answers(
+    repo: Repo, committed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import incidentflow.parallel
+
+    for n in range(3):
+        incident("new", f"Other {n}", "--started-at", f"2026-11-2{n}T10:00:00Z")
+    serial_check = incident("check", "--all")
+    serial_list = incident("list", "--json").stdout
+    cache_file(repo).unlink()
+    monkeypatch.setattr(incidentflow.parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
+    parallel_check = incident("check", "--all")
+    assert (parallel_check.exit_code, parallel_check.stdout) == (
+        serial_check.exit_code,
+        serial_check.stdout,
+    )
+    cache_file(repo).unlink()
+    assert incident("list", "--json").stdout == serial_list

@@ -13,6 +13,7 @@ from incidentflow.evalcache import ContentCache
 from incidentflow.goal_report import Problem
 from incidentflow.goals import code_refs
 from incidentflow.incidents import blocking_problems, evaluate, incident_dir
+from incidentflow.parallel import map_in_processes
 from incidentflow.stages import DIAGNOSIS
 from incidentflow.workspace import Workspace
 
@@ -23,17 +24,21 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
     cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     problems: list[Problem] = []
     try:
+        keys = {i: cache.key("check", incident_dir(workspace.config, i)) for i in incident_ids}
+        found = {i: cache.get(keys[i]) for i in incident_ids}
+        missing = [i for i in incident_ids if found[i] is None]
+        global _WORKSPACE
+        _WORKSPACE = workspace
+        for incident_id, result in zip(missing, map_in_processes(_evaluate, missing), strict=True):
+            found[incident_id] = result
+            cache.put(keys[incident_id], result)
         for incident_id in incident_ids:
-            key = cache.key("check", incident_dir(workspace.config, incident_id))
-            found = cache.get(key)
-            if found is None:
-                found = _evaluate(workspace, incident_id)
-                cache.put(key, found)
+            entry = found[incident_id]
             own = [
                 Problem(path, line, message, incomplete)
-                for path, line, message, incomplete in found["problems"]
+                for path, line, message, incomplete in entry["problems"]
             ]
-            for path, line, text in found["refs"]:
+            for path, line, text in entry["refs"]:
                 ref = parse_ref(text, line=line)
                 reason = resolver.problem(ref) if ref is not None else None
                 if reason:
@@ -45,8 +50,14 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
     return problems
 
 
-def _evaluate(workspace: Workspace, incident_id: str) -> dict[str, Any]:
+# The workspace of the current run, for worker processes (forked, so it need not pickle).
+_WORKSPACE: Workspace | None = None
+
+
+def _evaluate(incident_id: str) -> dict[str, Any]:
     """The cacheable part of a check: problems from the files alone, and the refs to resolve."""
+    workspace = _WORKSPACE
+    assert workspace is not None
     report = evaluate(workspace.tree, workspace.config, incident_id)
     refs: list[CodeRef] = []
     diagnosis = report.result(DIAGNOSIS)

@@ -8,7 +8,7 @@ from typing import Any
 
 from incidentflow.evalcache import ContentCache
 from incidentflow.incidents import evaluate, incident_dir
-from incidentflow.snapshot import WorkingTree
+from incidentflow.parallel import map_in_processes
 from incidentflow.stages import POSTMORTEM, STAGES
 from incidentflow.timeutil import format_duration
 from incidentflow.workspace import Workspace
@@ -40,15 +40,18 @@ def list_rows(
 ) -> list[Row]:
     """Every incident, newest first, filtered by openness and severity."""
     rows = []
-    tree = workspace.tree
     cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
-    for incident_id in reversed(workspace.ids()):
-        directory = incident_dir(workspace.config, incident_id)
-        key = cache.key("list", directory)
-        found = cache.get(key)
-        if found is None:
-            found = _summary(workspace, tree, incident_id)
-            cache.put(key, found)
+    ids = list(reversed(workspace.ids()))
+    keys = {i: cache.key("list", incident_dir(workspace.config, i)) for i in ids}
+    summaries = {i: cache.get(keys[i]) for i in ids}
+    missing = [i for i in ids if summaries[i] is None]
+    global _WORKSPACE
+    _WORKSPACE = workspace
+    for incident_id, summary in zip(missing, map_in_processes(_summary, missing), strict=True):
+        summaries[incident_id] = summary
+        cache.put(keys[incident_id], summary)
+    for incident_id in ids:
+        found = summaries[incident_id]
         if severities and found["severity"] not in severities:
             continue
         if only_open and found["status"] == "closed":
@@ -69,10 +72,16 @@ def list_rows(
     return rows
 
 
-def _summary(workspace: Workspace, tree: WorkingTree, incident_id: str) -> dict[str, Any]:
+# The workspace of the current run, for worker processes (forked, so it need not pickle).
+_WORKSPACE: Workspace | None = None
+
+
+def _summary(incident_id: str) -> dict[str, Any]:
     """What a row needs, from the files alone (cacheable by their content)."""
+    workspace = _WORKSPACE
+    assert workspace is not None
     # Only the postmortem's goal decides "closed"; other stages need just to exist.
-    report = evaluate(tree, workspace.config, incident_id, only=[POSTMORTEM])
+    report = evaluate(workspace.tree, workspace.config, incident_id, only=[POSTMORTEM])
     stage = "-"
     directory = workspace.root / report.directory
     for candidate in reversed(STAGES):
