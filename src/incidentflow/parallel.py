@@ -14,7 +14,7 @@ MIN_ITEMS = 400
 
 
 def map_in_processes(
-    function: Callable[[T], R], items: Sequence[T], *, min_items: int = MIN_ITEMS
+    function: Callable[[T], R], items: Sequence[T], *, min_items: int | None = None
 ) -> list[R]:
     """``[function(item) for item in items]``, in forked worker processes when worthwhile.
 
