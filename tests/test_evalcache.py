@@ -156,3 +156,21 @@ def test_worker_processes_give_the_same_answers(
     )
     cache_file(repo).unlink()
     assert incident("list", "--json").stdout == serial_list
+
+
+def _pid(_: object) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_map_in_processes_really_uses_other_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import incidentflow.parallel
+
+    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
+    assert incidentflow.parallel.map_in_processes(_pid, [1, 2], min_items=10) == [os.getpid()] * 2
+    pids = incidentflow.parallel.map_in_processes(_pid, list(range(40)), min_items=1)
+    assert len(pids) == 40
+    assert os.getpid() not in pids
