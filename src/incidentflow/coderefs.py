@@ -94,8 +94,11 @@ def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
         lambda m: re.sub(r"[^\n]", " ", m.group(0)), without_drafts_and_comments(text)
     )
     refs = []
+    line, counted = first_line, 0
     for match in _CODE_SPAN.finditer(visible):
-        line = first_line + visible.count("\n", 0, match.start(2))
+        # Count newlines incrementally: a huge file with many spans stays linear.
+        line += visible.count("\n", counted, match.start(2))
+        counted = match.start(2)
         ref = parse_ref(match.group(2), line=line)
         if ref is not None:
             refs.append(ref)

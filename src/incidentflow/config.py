@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,20 +80,38 @@ class Config:
 
 def load_config(root: Path) -> Config:
     """Read and validate `.incident.yaml` at ``root``; absent means all defaults."""
+    from incidentflow.repo_paths import checked
+
     path = root / CONFIG_NAME
     try:
-        data = path.read_bytes()
+        data = checked(root, path).read_bytes() if os.path.lexists(path) else None
+    except IncidentError as exc:
+        raise IncidentError(f"{CONFIG_NAME}: {exc.message}") from None
     except FileNotFoundError:
-        return Config(root=root)
+        data = None
     except OSError as exc:
         raise IncidentError(f"{CONFIG_NAME}: cannot read: {exc.strerror}") from None
+    if data is None:
+        return _checked_paths(Config(root=root))
     from incidentflow.textfile import decode
     from incidentflow.yamlio import load_roundtrip
 
     document = load_roundtrip(decode(data, path=CONFIG_NAME), path=CONFIG_NAME)
     if document is None:
-        return Config(root=root)
-    return _Reader(root).read(document)
+        return _checked_paths(Config(root=root))
+    return _checked_paths(_Reader(root).read(document))
+
+
+def _checked_paths(config: Config) -> Config:
+    """Defaults too must not lead outside the repository (e.g. `incidents` as a symlink)."""
+    from incidentflow.repo_paths import checked
+
+    for name, value in (("incidents_dir", config.incidents_dir), ("changelog", config.changelog)):
+        try:
+            checked(config.root, config.root / value)
+        except IncidentError as exc:
+            raise IncidentError(f"{name} {value!r}: {exc.message}") from None
+    return config
 
 
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
@@ -115,7 +134,7 @@ class _Reader:
     def string(self, node: Any, key: str, what: str) -> str:
         value = node[key]
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(node, key, f"{what} must be a non-empty string")
+            raise self.fail(node, key, f"{what} must be a non-empty string{_not_a(value)}")
         return value
 
     def integer(self, node: Any, key: Any, what: str) -> int:
@@ -198,6 +217,12 @@ class _Reader:
             if isinstance(item, str):
                 result.append((item, ""))
                 continue
+            if not isinstance(item, dict):
+                raise self.fail(
+                    node,
+                    index,
+                    f"severities[{index}] must be a name or {{name, description}}{_not_a(item)}",
+                )
             entry = self.mapping(item, f"severities[{index}]", node, index)
             for key in entry:
                 if key not in ("name", "description"):
@@ -302,3 +327,16 @@ def _line(node: Any, key: str | int | None) -> int | None:
         return int(lc.key(key)[0]) + 1
     except (KeyError, IndexError, TypeError, AttributeError):
         return int(lc.line) + 1
+
+
+def _not_a(value: Any) -> str:
+    """What a wrongly typed value was read as, with the fix (YAML turns some words into types)."""
+    if isinstance(value, bool):
+        return f", not the boolean {str(value).lower()} (a YAML 1.1 word like yes/on: quote it)"
+    if isinstance(value, dt.datetime | dt.date):
+        return f", not the date {value.isoformat()} (quote it)"
+    if isinstance(value, int | float):
+        return f", not the number {value} (quote it)"
+    if value is None:
+        return ", not empty"
+    return ""

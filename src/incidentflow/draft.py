@@ -22,6 +22,7 @@ from incidentflow.logbook import incident_lock
 from incidentflow.markdown_sections import normalize_title, parse, split_lines
 from incidentflow.prompts import Prompt, prompt_for
 from incidentflow.repo_context import FileSpec
+from incidentflow.repo_paths import checked
 from incidentflow.textfile import decode
 from incidentflow.workspace import Workspace
 
@@ -55,14 +56,14 @@ def draft_stage(
     path = (
         workspace.root / workspace.report(incident_id, with_refs=False).directory / stage.filename
     )
-    if not path.exists():
+    if not checked(workspace.root, path).exists():
         raise IncidentError(f"{path.relative_to(workspace.root)} does not exist; run incident next")
     chosen = _model(llm, model or workspace.config.ai_model)
     answer = _ask(llm, chosen, prompt.text, system=system, on_chunk=on_chunk)
     with incident_lock(workspace, incident_id):
         # Re-read under the lock: a responder may have saved the file while the model ran.
         shown = str(path.relative_to(workspace.root))
-        current = decode(path.read_bytes(), path=shown)
+        current = decode(checked(workspace.root, path).read_bytes(), path=shown)
         updated, sections = insert_draft(current, answer, model=chosen.model_id, at=now)
         atomic_write_text(path, updated)
     return Drafted(path, chosen.model_id, sections, prompt)

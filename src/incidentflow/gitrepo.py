@@ -28,7 +28,7 @@ def find_root(start: Path) -> Path:
         return Path(env_tree).resolve()
     current = start.resolve()
     for candidate in (current, *current.parents):
-        if (candidate / ".git").exists():
+        if _is_git_marker(candidate / ".git"):
             return candidate
         if _looks_bare(candidate):
             raise IncidentError(
@@ -36,6 +36,18 @@ def find_root(start: Path) -> Path:
                 "run this in a clone with a working tree"
             )
     raise IncidentError(NOT_A_REPO)
+
+
+def _is_git_marker(dot_git: Path) -> bool:
+    """A `.git` directory with a HEAD, or a `.git` file pointing at one (worktrees)."""
+    if dot_git.is_dir():
+        return (dot_git / "HEAD").is_file()
+    if dot_git.is_file():
+        try:
+            return dot_git.read_text(encoding="utf-8", errors="replace").startswith("gitdir:")
+        except OSError:
+            return False
+    return False
 
 
 def _looks_bare(path: Path) -> bool:

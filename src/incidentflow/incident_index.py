@@ -18,6 +18,7 @@ from incidentflow.atomic import atomic_write_text
 from incidentflow.config import Config
 from incidentflow.errors import IncidentError
 from incidentflow.incidents import evaluate, incident_dir
+from incidentflow.repo_paths import checked
 from incidentflow.snapshot import Snapshot, WorkingTree
 from incidentflow.stages import POSTMORTEM, STAGES
 from incidentflow.textfile import decode
@@ -174,7 +175,7 @@ def _all_ids(config: Config) -> list[str]:
 
 
 def _read(config: Config) -> str | None:
-    path = index_path(config)
+    path = checked(config.root, index_path(config))
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -10,13 +10,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from incidentflow.errors import IncidentError
 from incidentflow.gitrepo import files_added
 from incidentflow.incidents import TIMELINE_NAME, IncidentReport
 from incidentflow.metadata import MILESTONES
 from incidentflow.stages import BY_FILENAME
-from incidentflow.textfile import decode
-from incidentflow.timeline import Skipped, parse_timeline
+from incidentflow.timeline import Skipped, decode_timeline, parse_timeline
 from incidentflow.timeutil import parse_iso
 from incidentflow.workspace import Workspace
 
@@ -57,12 +55,9 @@ def assemble(workspace: Workspace, report: IncidentReport) -> tuple[list[Event],
     skipped: list[Skipped] = []
     raw = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
     if raw is not None:
-        try:
-            entries, skipped = parse_timeline(
-                decode(raw, path=f"{report.directory}/{TIMELINE_NAME}")
-            )
-        except IncidentError:
-            entries = []
+        text, skipped = decode_timeline(raw)
+        entries, unparsed = parse_timeline(text)
+        skipped = sorted(skipped + unparsed, key=lambda s: s.line)
         events += [
             Event(e.time.astimezone(tz), e.text, f"{TIMELINE_NAME}:{e.line}", e.author)
             for e in entries

@@ -17,6 +17,7 @@ from incidentflow.atomic import atomic_write_text
 from incidentflow.errors import IncidentError
 from incidentflow.incidents import TIMELINE_NAME, incident_dir
 from incidentflow.metadata import METADATA_NAME, MILESTONES, read_metadata
+from incidentflow.repo_paths import checked
 from incidentflow.textfile import decode
 from incidentflow.timeline import format_entry
 from incidentflow.timeutil import isoformat
@@ -56,15 +57,21 @@ def log_entry(
         raise IncidentError("the entry text is empty")
     if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
         raise IncidentError("the entry text contains control characters")
+    if not author.strip() or any(ord(ch) < 32 or ch in "()" for ch in author):
+        raise IncidentError(
+            f"the author {author!r} is empty or has control characters or parentheses"
+        )
     directory = workspace.root / incident_dir(workspace.config, incident_id)
     line = format_entry(at.astimezone(workspace.config.tz()), text, author)
     with incident_lock(workspace, incident_id):
-        if milestone is not None:
-            set_milestone(workspace, incident_id, milestone, at)
+        # Read everything first, so a problem with either file changes neither.
         timeline = directory / TIMELINE_NAME
         current = _read(timeline, workspace)
-        separator = "" if not current or current.endswith("\n") else "\n"
-        atomic_write_text(timeline, current + separator + line + "\n")
+        newline = "\r\n" if "\r\n" in current else "\n"
+        separator = "" if not current or current.endswith("\n") else newline
+        if milestone is not None:
+            set_milestone(workspace, incident_id, milestone, at)
+        atomic_write_text(timeline, current + separator + line + newline)
     return line
 
 
@@ -82,7 +89,9 @@ def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt
     )
     match = pattern.search(text)
     if match:
-        updated = text[: match.start("value")] + value + text[match.end("value") :]
+        # `key:` with nothing after the colon needs the space YAML requires before a value.
+        space = "" if text[match.start("value") - 1] in " \t" else " "
+        updated = text[: match.start("value")] + space + value + text[match.end("value") :]
     else:
         newline = "\r\n" if "\r\n" in text else "\n"
         updated = text + ("" if text.endswith("\n") else newline) + f"{key}: {value}{newline}"
@@ -94,13 +103,34 @@ def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt
     ]
     if order:
         raise IncidentError(f"refusing to set {key}: {order[0]}")
+    if not _reads_back(updated, key, isoformat(at.astimezone(workspace.config.tz())), relpath):
+        raise IncidentError(
+            f"{relpath}: cannot set {key} in this file's layout without risking other values; "
+            f"set it by hand to {value}"
+        )
     atomic_write_text(path, updated)
+
+
+def _reads_back(text: str, key: str, expected: str, relpath: str) -> bool:
+    """Whether ``text`` still parses and holds ``expected`` at ``key``: the edit did as meant."""
+    from incidentflow.yamlio import load_safe
+
+    try:
+        data = load_safe(text.removeprefix("\ufeff"), path=relpath)
+    except IncidentError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    found = data.get(key)
+    if isinstance(found, dt.datetime):
+        found = found.isoformat()
+    return found == expected
 
 
 def _read(path: Path, workspace: Workspace) -> str:
     shown = str(path.relative_to(workspace.root))
     try:
-        return decode(path.read_bytes(), path=shown)
+        return decode(checked(workspace.root, path).read_bytes(), path=shown)
     except FileNotFoundError:
         if path.name == TIMELINE_NAME:
             return ""

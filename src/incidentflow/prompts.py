@@ -18,6 +18,7 @@ from incidentflow.repo_context import Excerpt, FileSpec, read_excerpt, redact, s
 from incidentflow.stages import Stage
 from incidentflow.workspace import Workspace
 
+MAX_EXCERPTS = 40
 ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n|--------|-------|-----|------|--------|"
 
 
@@ -83,10 +84,11 @@ class Prompt:
     text: str
     redacted_lines: list[int] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
     def notes(self, *, where: str) -> list[str]:
         """Warnings for stderr: redactions and omissions."""
-        notes = []
+        notes = [f"warning: {problem} (left out of the prompt)" for problem in self.unreadable]
         if self.redacted_lines:
             lines = ", ".join(str(n) for n in self.redacted_lines[:10])
             notes.append(
@@ -195,7 +197,16 @@ def render_prompt(
         if len(text) <= workspace.config.max_prompt_chars or not pieces.drop_one():
             break
     text, redacted = redact(text)
-    return Prompt(text, redacted, pieces.omitted)
+    unreadable = [
+        str(problem)
+        for result in report.stages
+        if result.exists and not result.text and result.stage.number <= stage.number
+        for problem in result.problems
+        if "not valid UTF-8" in problem.message
+        or "cannot read" in problem.message
+        or "outside the repository" in problem.message
+    ]
+    return Prompt(text, redacted, pieces.omitted, unreadable)
 
 
 def _excerpts(
@@ -212,6 +223,9 @@ def _excerpts(
         triage = report.result(stages.TRIAGE)
         if triage is not None and triage.exists:
             specs += specs_from_text(triage.text)
+    # The same location named many times is read once; past MAX_EXCERPTS, no prompt could
+    # hold them anyway.
+    specs = list(dict.fromkeys(specs))[:MAX_EXCERPTS]
     if not specs:
         return []
     excerpts: list[Excerpt] = []

@@ -19,7 +19,21 @@ from incidentflow.errors import IncidentError
 from incidentflow.repo_paths import ensure_inside
 
 
+def _safe_name(name: str) -> bool:
+    """Template names are relative, without `..`, control characters or backslashes."""
+    parts = name.split("/")
+    return (
+        bool(name)
+        and not name.startswith("/")
+        and "\\" not in name
+        and not any(ord(ch) < 32 for ch in name)
+        and not any(part in ("", ".", "..") for part in parts)
+    )
+
+
 def _default_source(name: str) -> tuple[str, str | None, Any] | None:
+    if not _safe_name(name):
+        return None
     resource = resources.files("incidentflow").joinpath("templates")
     for part in name.split("/"):
         resource = resource.joinpath(part)
@@ -36,6 +50,8 @@ class _RepoLoader(jinja2.BaseLoader):
         self.templates_dir = templates_dir
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        if not _safe_name(template):
+            raise jinja2.TemplateNotFound(template)
         path = self.root / self.templates_dir / template
         shown = f"{self.templates_dir}/{template}"
         try:
@@ -84,3 +100,8 @@ def render(name: str, *, root: Path, templates_dir: str | None, context: dict[st
         raise IncidentError(f"{where}: template not found") from None
     except jinja2.TemplateError as exc:
         raise IncidentError(f"{where}: template error: {exc}") from None
+    except IncidentError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        # A template that fails while rendering is bad input, not a bug in incidentflow.
+        raise IncidentError(f"{where}: template failed: {type(exc).__name__}: {exc}") from None

@@ -28,9 +28,22 @@ def repo_relative(root: Path, value: str) -> str:
     return normal
 
 
+def checked(root: Path, path: Path) -> Path:
+    """``path`` itself, once sure that (symlinks resolved) it is in the repository's working
+    tree and not in its `.git` directory: the only places the tool reads and writes."""
+    shown = os.path.relpath(path, root)
+    ensure_inside(root, path, shown=shown)
+    return path
+
+
 def ensure_inside(root: Path, path: Path, *, shown: str) -> None:
-    """Raise unless ``path``, with symlinks resolved, lies inside ``root``."""
+    """Raise unless ``path``, with symlinks resolved, lies inside ``root`` and outside `.git`."""
     real_root = root.resolve()
     real = path.resolve()
     if real != real_root and real_root not in real.parents:
         raise IncidentError(f"path {shown!r} resolves outside the repository (through a symlink?)")
+    git_dir = real_root / ".git"
+    if real == git_dir or git_dir in real.parents:
+        raise IncidentError(
+            f"path {shown!r} is inside the .git directory; incidentflow leaves it alone"
+        )

@@ -14,6 +14,7 @@ from typing import Any
 from incidentflow.atomic import atomic_write_text
 from incidentflow.config import CONFIG_NAME, Config
 from incidentflow.errors import IncidentError
+from incidentflow.repo_paths import checked
 from incidentflow.textfile import decode
 
 HOOK_ID = "incident-check"
@@ -48,6 +49,7 @@ class SetupResult:
 
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    writes: list[tuple[Path, str]] = field(default_factory=list, repr=False)
 
 
 def init_repository(
@@ -55,14 +57,16 @@ def init_repository(
 ) -> SetupResult:
     """Create the incidents directory, config, `.gitattributes` line and hook; idempotent."""
     root = config.root
+    for name in (CONFIG_NAME, ".gitattributes", PRECOMMIT_CONFIG):
+        checked(root, root / name)  # a symlink out of the repository is neither read nor replaced
     result = SetupResult()
     incidents = config.incidents_path
-    keep = incidents / ".gitkeep"
+    # Everything is worked out first and written last: init that cannot finish (a file it
+    # cannot read or merge into) changes nothing.
     if incidents.is_dir():
         result.unchanged.append(config.incidents_dir + "/")
     else:
-        incidents.mkdir(parents=True)
-        atomic_write_text(keep, "")
+        result.writes.append((incidents / ".gitkeep", ""))
         result.changed.append(config.incidents_dir + "/")
     _ensure_file(root / CONFIG_NAME, DEFAULT_CONFIG, result, CONFIG_NAME)
     # Incidents kept at the top level ("incidents_dir: .") are one directory deep.
@@ -72,6 +76,9 @@ def init_repository(
         _install_git_hook(hooks_dir, result, force=force, root=root)
     else:
         _merge_precommit_config(root / PRECOMMIT_CONFIG, config.incidents_dir, result)
+    for path, text in result.writes:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, text)
     return result
 
 
@@ -79,7 +86,7 @@ def _ensure_file(path: Path, text: str, result: SetupResult, shown: str) -> None
     if path.exists():
         result.unchanged.append(shown)
         return
-    atomic_write_text(path, text)
+    result.writes.append((path, text))
     result.changed.append(shown)
 
 
@@ -99,7 +106,7 @@ def _ensure_line(path: Path, line: str, result: SetupResult) -> None:
     prefix = text or ""
     if prefix and not prefix.endswith(("\n", "\r")):
         prefix += newline
-    atomic_write_text(path, prefix + line + newline)
+    result.writes.append((path, prefix + line + newline))
     result.changed.append(path.name)
 
 
@@ -138,7 +145,7 @@ def _merge_precommit_config(path: Path, incidents_dir: str, result: SetupResult)
         return
     else:
         updated = _insert_repo(text, document, incidents_dir)
-    atomic_write_text(path, updated)
+    result.writes.append((path, updated))
     result.changed.append(PRECOMMIT_CONFIG)
 
 

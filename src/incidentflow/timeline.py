@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from incidentflow.timeutil import parse_iso
 
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[*+]\s+|-(?=\d))?\d{4}-\d{2}-\d{2}[T ]\d")
 _ENTRY = re.compile(r"^- (?P<time>\S+) — (?P<text>.*?)(?: \((?P<author>[^()]*)\))?\s*$")
 
 
@@ -40,12 +41,31 @@ def format_entry(time: dt.datetime, text: str, author: str) -> str:
     return f"- {time.replace(microsecond=0).isoformat()} — {one_line} ({author})"
 
 
+def decode_timeline(data: bytes) -> tuple[str, list[Skipped]]:
+    """Decode line by line: a line that is not UTF-8 is skipped (and reported), not the file."""
+    lines = []
+    skipped = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append("")
+            skipped.append(Skipped(number, "not valid UTF-8"))
+    return "\n".join(lines), skipped
+
+
 def parse_timeline(text: str) -> tuple[list[Entry], list[Skipped]]:
-    """Entries sorted by time with exact duplicates dropped, and the lines that did not parse."""
+    """Entries sorted by time with exact duplicates dropped, and the lines that did not parse.
+
+    Lines that look like entries written another way (`* time — …`, a bare time) are
+    reported too; other lines (headings, comments, notes) are not entries and pass silently.
+    """
     entries: dict[tuple[dt.datetime, str, str], Entry] = {}
     skipped = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         if not line.startswith("- "):
+            if _LOOKS_LIKE_ENTRY.match(line):
+                skipped.append(Skipped(number, "not `- <ISO time> — <text> (<author>)`"))
             continue
         match = _ENTRY.match(line)
         if not match:

@@ -44,6 +44,15 @@ def parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.dateti
 
     An ISO time without an offset is taken in the configured timezone.
     """
+    try:
+        parsed = _parse_user_time(value, now=now, tz=tz)
+        parsed.astimezone(dt.timezone.utc)  # times that cannot be shown in UTC are unusable
+    except (OverflowError, ValueError):
+        raise IncidentError(f"invalid time {value!r}: out of the range of dates") from None
+    return parsed
+
+
+def _parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
     text = value.strip()
     relative = _RELATIVE.match(text)
     if relative:

@@ -12,32 +12,24 @@ from typing import Any
 
 from incidentflow.errors import IncidentError
 
-_safe: Any = None
-_roundtrip: Any = None
-
 
 def _safe_loader() -> Any:
-    global _safe
-    if _safe is None:
-        from ruamel.yaml import YAML
+    from ruamel.yaml import YAML
 
-        # typ="safe" picks the libyaml-backed parser when ruamel.yaml.clib is installed.
-        _safe = YAML(typ="safe")
-    return _safe
+    # A new instance per document: a `%YAML 1.1` directive changes the instance's reading of
+    # later documents. typ="safe" picks the libyaml-backed parser when ruamel.yaml.clib exists.
+    return YAML(typ="safe")
 
 
 def roundtrip() -> Any:
-    """A round-trip YAML instance that keeps comments, order and quoting on edit."""
-    global _roundtrip
-    if _roundtrip is None:
-        from ruamel.yaml import YAML
+    """A new round-trip YAML instance that keeps comments, order and quoting on edit."""
+    from ruamel.yaml import YAML
 
-        yaml = YAML()
-        yaml.preserve_quotes = True
-        yaml.width = 4096
-        yaml.indent(mapping=2, sequence=4, offset=2)
-        _roundtrip = yaml
-    return _roundtrip
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
 
 
 def load_safe(text: str, *, path: str, line_offset: int = 0) -> Any:
