@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from incidentflow.goals import ACTION_COLUMNS, row_is_done
-from incidentflow.incidents import evaluate
+from incidentflow.incidents import StageResult, evaluate
 from incidentflow.markdown_sections import meaningful_text, parse, without_drafts_and_comments
 from incidentflow.stages import POSTMORTEM
 from incidentflow.tables import first_table
@@ -42,36 +42,47 @@ def action_items(
     items = []
     for incident_id in workspace.ids():
         report = evaluate(workspace.tree, workspace.config, incident_id, only=[POSTMORTEM])
-        result = report.result(POSTMORTEM)
-        if result is None or not result.exists:
-            continue
-        section = parse(result.text).section("Action items")
-        if section is None:
-            continue
-        table = first_table(without_drafts_and_comments(section.body), first_line=section.body_line)
-        if table is None:
-            continue
-        for row in table.rows:
-            cells = {name.casefold(): meaningful_text(value) for name, value in row.cells.items()}
-            values = {column: cells.get(column.casefold(), "") for column in ACTION_COLUMNS}
-            done = row_is_done(row.cells)
-            overdue = not done and _before(values["Due"], today)
-            item = ActionItem(
+        for item in postmortem_items(
+            report.result(POSTMORTEM), incident_id=incident_id, today=today
+        ):
+            if owner and owner.casefold().lstrip("@") != item.owner.casefold().lstrip("@"):
+                continue
+            if overdue_only and not item.overdue:
+                continue
+            items.append(item)
+    return items
+
+
+def postmortem_items(
+    result: StageResult | None, *, incident_id: str, today: dt.date
+) -> list[ActionItem]:
+    """The rows of one postmortem's Action items table (AI drafts and comments ignored)."""
+    if result is None or not result.exists:
+        return []
+    section = parse(result.text).section("Action items")
+    if section is None:
+        return []
+    table = first_table(without_drafts_and_comments(section.body), first_line=section.body_line)
+    if table is None:
+        return []
+    items = []
+    for row in table.rows:
+        cells = {name.casefold(): meaningful_text(value) for name, value in row.cells.items()}
+        values = {column: cells.get(column.casefold(), "") for column in ACTION_COLUMNS}
+        done = row_is_done(row.cells)
+        items.append(
+            ActionItem(
                 incident=incident_id,
                 action=values["Action"],
                 owner=values["Owner"],
                 due=values["Due"],
                 type=values["Type"],
                 done=done,
-                overdue=overdue,
+                overdue=not done and _before(values["Due"], today),
                 path=result.path,
                 line=row.line,
             )
-            if owner and owner.casefold().lstrip("@") != item.owner.casefold().lstrip("@"):
-                continue
-            if overdue_only and not overdue:
-                continue
-            items.append(item)
+        )
     return items
 
 

@@ -9,18 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from incidentflow.actions import postmortem_items
 from incidentflow.config import Config
-from incidentflow.goals import ACTION_COLUMNS, row_is_done
 from incidentflow.incidents import IncidentReport, StageResult
 from incidentflow.markdown_sections import (
-    meaningful_text,
     parse,
-    without_drafts_and_comments,
 )
 from incidentflow.metadata import MILESTONES
 from incidentflow.stages import POSTMORTEM, SUMMARY, TRIAGE
 from incidentflow.stats import MEASURES
-from incidentflow.tables import first_table
 from incidentflow.timeutil import format_duration
 
 MILESTONE_LABELS = {
@@ -215,32 +212,19 @@ def _impact(report: IncidentReport) -> WrittenSection | None:
 
 
 def _actions(result: StageResult | None, *, today: dt.date) -> tuple[ActionRow, ...]:
-    if result is None or not result.exists:
-        return ()
-    section = parse(result.text).section("Action items")
-    if section is None:
-        return ()
-    table = first_table(without_drafts_and_comments(section.body), first_line=section.body_line)
-    if table is None:
-        return ()
-    rows = []
-    for row in table.rows:
-        cells = {name.casefold(): meaningful_text(value) for name, value in row.cells.items()}
-        values = {column: cells.get(column.casefold(), "") for column in ACTION_COLUMNS}
-        if not any(values.values()):
-            continue
-        done = row_is_done(row.cells)
-        rows.append(
-            ActionRow(
-                action=_unchecked(values["Action"]),
-                owner=values["Owner"],
-                due=values["Due"],
-                type=values["Type"],
-                done=done,
-                overdue=not done and _before(values["Due"], today),
-            )
+    items = postmortem_items(result, incident_id="", today=today)
+    return tuple(
+        ActionRow(
+            action=_unchecked(item.action),
+            owner=item.owner,
+            due=item.due,
+            type=item.type,
+            done=item.done,
+            overdue=item.overdue,
         )
-    return tuple(rows)
+        for item in items
+        if any((item.action, item.owner, item.due, item.type))
+    )
 
 
 def _unchecked(action: str) -> str:
@@ -249,10 +233,3 @@ def _unchecked(action: str) -> str:
     if stripped[:3].lower() in ("[x]", "[ ]"):
         return stripped[3:].lstrip()
     return action
-
-
-def _before(due: str, today: dt.date) -> bool:
-    try:
-        return dt.date.fromisoformat(due) < today
-    except ValueError:
-        return False

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from incidentflow.tables import split_row
+
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _THEMATIC = re.compile(r"^ {0,3}((\*[ \t]*){3,}|(-[ \t]*){3,}|(_[ \t]*){3,})$")
@@ -128,11 +130,11 @@ class _Blocks:
             or "-" not in lines[index + 1]
         ):
             return None
-        header = _cells(lines[index])
+        header = split_row(lines[index])
         rows = []
         index += 2
         while index < len(lines) and lines[index].strip() and "|" in lines[index]:
-            cells = _cells(lines[index])
+            cells = split_row(lines[index])
             rows.append((cells + [""] * len(header))[: len(header)])
             index += 1
         head = "".join(f"<th>{inline(cell)}</th>" for cell in header)
@@ -230,15 +232,6 @@ def _unwrap_paragraph(html: str) -> str:
     if html.startswith("<p>") and html.endswith("</p>"):
         return html[3:-4]
     return html
-
-
-def _cells(line: str) -> list[str]:
-    text = line.strip()
-    if text.startswith("|"):
-        text = text[1:]
-    if text.endswith("|") and not text.endswith("\\|"):
-        text = text[:-1]
-    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", text)]
 
 
 class _Inline:
