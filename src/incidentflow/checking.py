@@ -13,7 +13,6 @@ from incidentflow.evalcache import ContentCache
 from incidentflow.goal_report import Problem
 from incidentflow.goals import code_refs
 from incidentflow.incidents import blocking_problems, evaluate, incident_dir
-from incidentflow.parallel import map_in_processes
 from incidentflow.stages import DIAGNOSIS
 from incidentflow.workspace import Workspace
 
@@ -24,14 +23,10 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
     cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     problems: list[Problem] = []
     try:
-        keys = {i: cache.key("check", incident_dir(workspace.config, i)) for i in incident_ids}
-        found = {i: cache.get(keys[i]) for i in incident_ids}
-        missing = [i for i in incident_ids if found[i] is None]
         global _WORKSPACE
         _WORKSPACE = workspace
-        for incident_id, result in zip(missing, map_in_processes(_evaluate, missing), strict=True):
-            found[incident_id] = result
-            cache.put(keys[incident_id], result)
+        directories = {i: incident_dir(workspace.config, i) for i in incident_ids}
+        found = cache.results("check", directories, _evaluate)
         for incident_id in incident_ids:
             entry = found[incident_id]
             own = [

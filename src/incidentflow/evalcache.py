@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from incidentflow import __version__
 from incidentflow.config import CONFIG_NAME
 from incidentflow.gitrepo import Git
 from incidentflow.metadata import METADATA_NAME
+from incidentflow.parallel import map_in_processes
 from incidentflow.stages import STAGES
 
 CACHE_NAME = "incidentflow-cache.json"
@@ -113,6 +115,19 @@ class ContentCache:
         """Remember ``value`` for ``key`` (ignored when the key is None)."""
         if key is not None:
             self.fresh[key] = value
+
+    def results(
+        self, kind: str, directories: dict[str, str], compute: Callable[[str], Any]
+    ) -> dict[str, Any]:
+        """Each id's cached value of ``kind``, computing the missing ones (in worker processes
+        when there are many) and remembering them. ``directories`` maps id to directory."""
+        keys = {name: self.key(kind, directory) for name, directory in directories.items()}
+        found = {name: self.get(key) for name, key in keys.items()}
+        missing = [name for name, value in found.items() if value is None]
+        for name, value in zip(missing, map_in_processes(compute, missing), strict=True):
+            found[name] = value
+            self.put(keys[name], value)
+        return found
 
     def save(self) -> None:
         """Write the entries used in this run, atomically; never fail.

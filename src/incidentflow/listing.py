@@ -8,7 +8,6 @@ from typing import Any
 
 from incidentflow.evalcache import ContentCache
 from incidentflow.incidents import evaluate, incident_dir
-from incidentflow.parallel import map_in_processes
 from incidentflow.stages import POSTMORTEM, STAGES
 from incidentflow.timeutil import format_duration
 from incidentflow.workspace import Workspace
@@ -42,14 +41,9 @@ def list_rows(
     rows = []
     cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     ids = list(reversed(workspace.ids()))
-    keys = {i: cache.key("list", incident_dir(workspace.config, i)) for i in ids}
-    summaries = {i: cache.get(keys[i]) for i in ids}
-    missing = [i for i in ids if summaries[i] is None]
     global _WORKSPACE
     _WORKSPACE = workspace
-    for incident_id, summary in zip(missing, map_in_processes(_summary, missing), strict=True):
-        summaries[incident_id] = summary
-        cache.put(keys[incident_id], summary)
+    summaries = cache.results("list", {i: incident_dir(workspace.config, i) for i in ids}, _summary)
     for incident_id in ids:
         found = summaries[incident_id]
         if severities and found["severity"] not in severities:
