@@ -209,7 +209,9 @@ def test_a_ten_megabyte_stage_file(triaged: Repo, body: str) -> None:
 def test_a_ten_megabyte_triage_full_of_code_references(triaged: Repo) -> None:
     triaged.write("app.py", "def price(total, count):\n    return total / count\n")
     triaged.commit_all("app", date="2026-11-25T09:00:00+00:00")
-    huge_triage(triaged, "The pool wait in `app.py:2` grew again.\n" * (TEN_MB // 40))
+    # A pasted log: every tenth line cites code; enough references to expose quadratic work.
+    block = "Timeout talking to payments; retried and gave up.\n" * 9
+    huge_triage(triaged, (block + "The pool wait in `app.py:2` grew again.\n") * (TEN_MB // 490))
     scaffolded = run_module("next", cwd=triaged.root, timeout=15)
     assert (scaffolded.returncode, scaffolded.stdout) == (0, f"{DIAGNOSIS}\n")
 
@@ -219,7 +221,8 @@ def test_a_ten_megabyte_diagnosis_full_of_code_references(triaged: Repo) -> None
     triaged.commit_all("app", date="2026-11-25T09:00:00+00:00")
     advance()
     text = triaged.read(DIAGNOSIS)
-    lines = "Divides by the count at `app.py:2`; see also `app.py:1`.\n" * (TEN_MB // 55)
+    block = "Timeout talking to payments; retried and gave up.\n" * 9
+    lines = (block + "Divides by the count at `app.py:2`.\n") * (TEN_MB // 490)
     triaged.write(DIAGNOSIS, text.replace("TODO", lines + "And `app.py:9` is past the end.", 1))
     checked = run_module("check", cwd=triaged.root, timeout=15)
     assert checked.returncode == 1
