@@ -106,6 +106,13 @@ def _same(one: Event, other: Event) -> bool:
     return " ".join(one.text.split()).casefold() == " ".join(other.text.split()).casefold()
 
 
+def labelled(event: Event) -> str:
+    """The event's text, prefixed with its milestone when it marks one (`[Contained] …`)."""
+    if event.milestone is None or event.text == MILESTONE_EVENTS[event.milestone]:
+        return event.text
+    return f"[{MILESTONE_EVENTS[event.milestone]}] {event.text}"
+
+
 def markdown_table(events: list[Event]) -> str:
     """A `| Time | Event | Source |` table; milestones are marked in bold."""
     lines = ["| Time | Event | Source |", "|------|-------|--------|"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from incidentflow import markdown_sections, stages
 from incidentflow.gitrepo import Commit
-from incidentflow.incident_timeline import MILESTONE_EVENTS, assemble, markdown_table, mermaid_gantt
+from incidentflow.incident_timeline import assemble, labelled, markdown_table, mermaid_gantt
 from incidentflow.incidents import IncidentReport, evaluate
 from incidentflow.metadata import MILESTONES, Metadata
 from incidentflow.rendering import render
@@ -317,9 +317,8 @@ def _timeline_lines(workspace: Workspace, report: IncidentReport) -> list[str]:
     events, _ = assemble(workspace, report)
     lines = []
     for event in events:
-        label = f"[{MILESTONE_EVENTS[event.milestone]}] " if event.milestone else ""
         who = f" ({event.author})" if event.author else ""
-        lines.append(f"- {event.time.isoformat()} — {label}{event.text}{who}")
+        lines.append(f"- {event.time.isoformat()} — {labelled(event)}{who}")
     return lines
 
 

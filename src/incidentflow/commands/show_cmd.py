@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import echo_json, now, open_workspace
-from incidentflow.incident_timeline import MILESTONE_EVENTS, assemble
+from incidentflow.incident_timeline import assemble, labelled
 from incidentflow.incidents import ordering_problems
 from incidentflow.metadata import MILESTONES
 from incidentflow.timeutil import format_duration
@@ -85,9 +85,8 @@ def command(incident_id: str | None, as_json: bool) -> None:
         click.echo("")
         click.echo("  timeline")
         for event in events:
-            mark = f"[{MILESTONE_EVENTS[event.milestone]}] " if event.milestone else ""
             who = f" ({event.author})" if event.author else ""
-            click.echo(f"    {event.time.isoformat()}  {mark}{event.text}{who}")
+            click.echo(f"    {event.time.isoformat()}  {labelled(event)}{who}")
 
 
 def _iso(value: dt.datetime | None) -> str | None:
