@@ -125,3 +125,31 @@ def test_parse_never_raises(text: str) -> None:
     for section in doc.sections:
         assert section.line >= 1
         section.filled_text()
+
+
+@given(st.text())
+def test_front_matter_and_body_give_back_the_text(text: str) -> None:
+    doc = parse(text)
+    lines = split_lines(text.removeprefix("\ufeff"))
+    body = lines[doc.body_start - 1 :]
+    if doc.front_matter is None:
+        assert doc.body_start == 1
+    else:
+        assert lines[0].rstrip() == "---"
+        rebuilt = [lines[0], *doc.front_matter.split("\n")[:-1], lines[doc.body_start - 2], *body]
+        assert rebuilt == lines
+
+
+@settings(deadline=None)
+@given(st.lists(LINE, max_size=12).map("\n".join), st.lists(LINE, max_size=8).map("\n".join))
+def test_a_draft_only_adds_lines(text: str, answer: str) -> None:
+    import datetime as dt
+
+    from incidentflow.draft import insert_draft
+
+    updated, _ = insert_draft(
+        text, answer, model="echo", at=dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)
+    )
+    remaining = iter(split_lines(updated))
+    # Every original line is still there, in order (a subsequence of the new text).
+    assert all(any(line == candidate for candidate in remaining) for line in split_lines(text))
