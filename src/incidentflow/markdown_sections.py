@@ -30,31 +30,20 @@ _BLOCK_TAGS = (
     "noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|"
     "thead|title|tr|track|ul"
 )
-_HTML_PATTERNS: list[tuple[str, str | None, bool]] = [
-    # (start, end or None for "ends at a blank line", can it interrupt a paragraph)
-    (r" {0,3}<(pre|script|style|textarea)(\s|>|$)", r"</(pre|script|style|textarea)>", True),
-    (r" {0,3}<!--", r"-->", True),
-    (r" {0,3}<\?", r"\?>", True),
-    (r" {0,3}<![A-Za-z]", r">", True),
-    (r" {0,3}<!\[CDATA\[", r"\]\]>", True),
-    (rf" {{0,3}}</?({_BLOCK_TAGS})(\s|/?>|$)", None, True),
-    (
-        r" {0,3}(<[A-Za-z][A-Za-z0-9-]*"
-        r"(\s+[A-Za-z_:][\w.:-]*(\s*=\s*([^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
-        r"|</[A-Za-z][A-Za-z0-9-]*\s*>)[ \t]*$",
-        None,
-        False,
-    ),
-]
+_BLOCK_TAG_NAMES = frozenset(_BLOCK_TAGS.split("|"))
+_RAW_TAGS = frozenset({"pre", "script", "style", "textarea"})
+_RAW_ENDS = ("</pre>", "</script>", "</style>", "</textarea>")
+_TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
 @functools.cache
-def _html_start() -> list[tuple[re.Pattern[str], re.Pattern[str] | None, bool]]:
-    """Compiled on first use: most stage lines never start with `<`."""
-    return [
-        (re.compile(start, re.I), re.compile(end, re.I) if end else None, interrupts)
-        for start, end, interrupts in _HTML_PATTERNS
-    ]
+def _complete_tag() -> re.Pattern[str]:
+    """HTML block type 7 (a lone complete tag); compiled only if ever needed."""
+    return re.compile(
+        r" {0,3}(<[A-Za-z][A-Za-z0-9-]*"
+        r"(\s+[A-Za-z_:][\w.:-]*(\s*=\s*([^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
+        r"|</[A-Za-z][A-Za-z0-9-]*\s*>)[ \t]*$"
+    )
 
 
 _AI_DRAFT = re.compile(r"<!--\s*ai-draft\b.*?-->.*?(<!--\s*/ai-draft\s*-->|\Z)", re.S)
@@ -191,7 +180,7 @@ def _front_matter(lines: list[str], doc: Document) -> int:
 def _headings(lines: list[str], start: int) -> list[Heading]:
     headings: list[Heading] = []
     fence: tuple[str, int] | None = None
-    html_end: re.Pattern[str] | None = None
+    html_end: tuple[str, ...] | None = None
     in_html_until_blank = False
     paragraph: list[tuple[int, str]] = []
     # Containers: a list item (its content indent) or a block quote. Headings inside them
@@ -215,7 +204,8 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
                 fence = None
             continue
         if html_end is not None:
-            if html_end.search(line):
+            lowered = line.lower()
+            if any(marker in lowered for marker in html_end):
                 html_end = None
             continue
         if in_html_until_blank:
@@ -312,8 +302,10 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
             paragraph = []
             if isinstance(html, str):
                 in_html_until_blank = True
-            elif not html.search(line[line.index("<") + 1 :]):
-                html_end = html
+            else:
+                tail = line[line.index("<") + 1 :].lower()
+                if not any(marker in tail for marker in html):
+                    html_end = html
             continue
         paragraph.append((number, line))
     return headings
@@ -385,13 +377,39 @@ def _starts_block(line: str, *, interrupting: bool, in_quote: bool = False) -> b
     )
 
 
-def _html_block(line: str, *, interrupting: bool) -> re.Pattern[str] | str | None:
-    """The end condition of an HTML block starting on ``line``, or None if none starts."""
-    if "<" not in line[:4]:
+def _html_block(line: str, *, interrupting: bool) -> tuple[str, ...] | str | None:
+    """How an HTML block starting on ``line`` ends: at one of some strings, or at a blank line
+    ("blank"); None if no HTML block starts (CommonMark's seven kinds, checked cheaply)."""
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) > 3 or not stripped.startswith("<"):
         return None
-    for start, end, can_interrupt in _html_start():
-        if start.match(line) and (can_interrupt or not interrupting):
-            return end if end is not None else "blank"
+    rest = stripped[1:]
+    if rest.startswith("!--"):
+        return ("-->",)
+    if rest.startswith("?"):
+        return ("?>",)
+    if rest.startswith("![CDATA["):
+        return ("]]>",)
+    if rest[:1] == "!" and rest[1:2].isascii() and rest[1:2].isalpha():
+        return (">",)
+    closing = rest.startswith("/")
+    named = rest[1:] if closing else rest
+    match = _TAG_NAME.match(named)
+    if match:
+        name = match.group(0).lower()
+        after = named[match.end() :]
+        if (
+            not closing
+            and name in _RAW_TAGS
+            and (not after or after[0].isspace() or after[0] == ">")
+        ):
+            return _RAW_ENDS
+        if name in _BLOCK_TAG_NAMES and (
+            not after or after[0].isspace() or after.startswith((">", "/>"))
+        ):
+            return "blank"
+    if not interrupting and _complete_tag().match(line):
+        return "blank"
     return None
 
 

@@ -6,7 +6,6 @@ booleans. Unquoted timestamps do become datetimes; callers accept those as the u
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -159,6 +158,8 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
 def quote(value: str) -> str:
     """A double-quoted YAML scalar for ``value``, readable for any Unicode text."""
+    import json  # only writers need it; readers stay light
+
     body = json.dumps(value, ensure_ascii=False)
     # JSON leaves a few code points raw that YAML treats as line breaks or rejects.
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", body)
