@@ -88,3 +88,31 @@ def test_resolution_by_prefix_substring_cwd_and_only_open(
     )
     monkeypatch.chdir(repo.root / "incidents" / "2026-11-25-search-latency")
     assert '"id": "2026-11-25-search-latency"' in incident("show", "--json").stdout
+
+
+def test_no_id_on_an_incident_branch_or_with_everything_closed(repo: Repo) -> None:
+    incident("new", "First", "--started-at", "2026-11-24T10:00:00Z")
+    incident("new", "Second", "--started-at", "2026-11-25T10:00:00Z", "--branch")
+    incident("new", "Third", "--started-at", "2026-11-25T11:00:00Z")
+    # On the branch `incident new --branch` made, that incident is the one meant.
+    assert '"id": "2026-11-25-second"' in incident("show", "--json").stdout
+    repo.git("switch", "-q", "-c", "elsewhere")
+    assert incident("show").stderr.startswith("error: 3 incidents are open; name one:")
+
+
+def test_clock_times_later_than_now_are_last_night(repo: Repo) -> None:
+    import datetime as dt
+
+    from incidentflow.timeutil import parse_user_time
+
+    now = dt.datetime(2026, 11, 26, 0, 20, tzinfo=dt.timezone.utc)
+    assert parse_user_time("23:50", now=now, tz=dt.timezone.utc) == dt.datetime(
+        2026, 11, 25, 23, 50, tzinfo=dt.timezone.utc
+    )
+    assert parse_user_time("00:05", now=now, tz=dt.timezone.utc) == dt.datetime(
+        2026, 11, 26, 0, 5, tzinfo=dt.timezone.utc
+    )
+
+
+def test_letters_without_accents_are_transliterated() -> None:
+    assert slugify("Zürich façade naïve Ærøskøbing ß") == "zurich-facade-naive-aeroskobing-ss"

@@ -98,10 +98,10 @@ def test_init_in_a_fresh_repository(repo: Repo) -> None:
     result = incident("init")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "updated incidents/",
-        "updated .incident.yaml",
-        "updated .gitattributes",
-        "updated .pre-commit-config.yaml",
+        "created incidents/",
+        "created .incident.yaml",
+        "created .gitattributes",
+        "created .pre-commit-config.yaml",
         NEXT_STEP,
     ]
     files = files_of(repo.root)
@@ -221,7 +221,7 @@ def test_config_already_using_the_published_hook_is_left_alone(repo: Repo) -> No
     )
     repo.write(".pre-commit-config.yaml", published)
     result = incident("init")
-    assert "updated .pre-commit-config.yaml" not in result.stdout
+    assert ".pre-commit-config.yaml" not in result.stdout
     assert repo.read(".pre-commit-config.yaml") == published
 
 
@@ -265,7 +265,7 @@ def test_gitattributes_line_added_once(repo: Repo) -> None:
 def test_gitattributes_line_already_there_is_recognised(repo: Repo) -> None:
     repo.write(".gitattributes", "incidents/**/timeline.md   merge=union\n")
     result = incident("init")
-    assert "updated .gitattributes" not in result.stdout
+    assert ".gitattributes" not in result.stdout
     assert repo.read(".gitattributes") == "incidents/**/timeline.md   merge=union\n"
 
 
@@ -296,9 +296,9 @@ def test_custom_incidents_dir(repo: Repo) -> None:
     repo.write(".incident.yaml", "incidents_dir: ops/incidents\n")
     result = incident("init")
     assert result.stdout.splitlines()[:3] == [
-        "updated ops/incidents/",
-        "updated .gitattributes",
-        "updated .pre-commit-config.yaml",
+        "created ops/incidents/",
+        "created .gitattributes",
+        "created .pre-commit-config.yaml",
     ]
     assert repo.read(".incident.yaml") == "incidents_dir: ops/incidents\n"
     assert repo.read(".gitattributes") == "ops/incidents/**/timeline.md merge=union\n"
@@ -335,10 +335,10 @@ def test_git_hook_installed_executable_and_idempotent(repo: Repo) -> None:
     result = incident("init", "--git-hook")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "updated incidents/",
-        "updated .incident.yaml",
-        "updated .gitattributes",
-        "updated .git/hooks/pre-commit",
+        "created incidents/",
+        "created .incident.yaml",
+        "created .gitattributes",
+        "created .git/hooks/pre-commit",
     ]
     hook = repo.root / ".git/hooks/pre-commit"
     assert hook.stat().st_mode & stat.S_IXUSR

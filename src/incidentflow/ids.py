@@ -26,9 +26,17 @@ def clean_title(title: str) -> str:
     return cleaned
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l",
+     "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"}
+)  # fmt: skip
+
+
 def slugify(title: str) -> str:
     """Lowercase ASCII letters, digits and `-`, at most 50 characters; `incident` if empty."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    latin = unicodedata.normalize("NFKD", title.translate(_LETTERS))
+    ascii_text = latin.encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > MAX_SLUG:
         cut = slug[:MAX_SLUG]

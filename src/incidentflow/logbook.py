@@ -83,6 +83,9 @@ def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt
     relpath = f"{incident_dir(workspace.config, incident_id)}/{METADATA_NAME}"
     path = workspace.root / relpath
     text = _read(path, workspace)
+    from incidentflow.yamlio import load_safe
+
+    load_safe(text.removeprefix("\ufeff"), path=relpath)  # a broken file is reported as such
     value = quote(isoformat(at.astimezone(workspace.config.tz())))
     pattern = re.compile(
         rf"(?m)^{key}[ \t]*:[ \t]*(?P<value>[^#\r\n]*?)(?P<rest>[ \t]+#[^\r\n]*)?(?P<eol>\r?)$"

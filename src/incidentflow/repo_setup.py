@@ -49,7 +49,15 @@ class SetupResult:
 
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
     writes: list[tuple[Path, str]] = field(default_factory=list, repr=False)
+
+    def plan(self, path: Path, text: str, shown: str) -> None:
+        """Write ``text`` to ``path`` once everything is worked out."""
+        if not os.path.lexists(path):
+            self.created.append(shown)
+        self.writes.append((path, text))
+        self.changed.append(shown)
 
 
 def init_repository(
@@ -66,8 +74,7 @@ def init_repository(
     if incidents.is_dir():
         result.unchanged.append(config.incidents_dir + "/")
     else:
-        result.writes.append((incidents / ".gitkeep", ""))
-        result.changed.append(config.incidents_dir + "/")
+        result.plan(incidents / ".gitkeep", "", config.incidents_dir + "/")
     _ensure_file(root / CONFIG_NAME, DEFAULT_CONFIG, result, CONFIG_NAME)
     # Incidents kept at the top level ("incidents_dir: .") are one directory deep.
     timelines = "*" if config.incidents_dir == "." else f"{config.incidents_dir}/**"
@@ -86,8 +93,7 @@ def _ensure_file(path: Path, text: str, result: SetupResult, shown: str) -> None
     if path.exists():
         result.unchanged.append(shown)
         return
-    result.writes.append((path, text))
-    result.changed.append(shown)
+    result.plan(path, text, shown)
 
 
 def _read(path: Path, shown: str) -> str | None:
@@ -106,8 +112,7 @@ def _ensure_line(path: Path, line: str, result: SetupResult) -> None:
     prefix = text or ""
     if prefix and not prefix.endswith(("\n", "\r")):
         prefix += newline
-    result.writes.append((path, prefix + line + newline))
-    result.changed.append(path.name)
+    result.plan(path, prefix + line + newline, path.name)
 
 
 def _hook_block(indent: str, incidents_dir: str) -> list[str]:
@@ -145,8 +150,7 @@ def _merge_precommit_config(path: Path, incidents_dir: str, result: SetupResult)
         return
     else:
         updated = _insert_repo(text, document, incidents_dir)
-    result.writes.append((path, updated))
-    result.changed.append(PRECOMMIT_CONFIG)
+    result.plan(path, updated, PRECOMMIT_CONFIG)
 
 
 def _has_hook(document: Any) -> bool:
@@ -258,4 +262,6 @@ def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root
     hooks_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, script)
     os.chmod(target, 0o755)
+    if existing is None:
+        result.created.append(shown)
     result.changed.append(shown)

@@ -40,7 +40,8 @@ def parse_iso(value: str) -> dt.datetime:
 
 
 def parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    """Parse a time typed on the command line: ISO-8601, `HH:MM` today, or `-15m` ago.
+    """Parse a time typed on the command line: ISO-8601, `HH:MM` (the last such time, today
+    or yesterday), or `-15m` ago.
 
     An ISO time without an offset is taken in the configured timezone.
     """
@@ -62,11 +63,13 @@ def _parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.datet
     if clock:
         hour, minute, second = (int(part or 0) for part in clock.groups())
         try:
-            return now.astimezone(tz).replace(
+            today = now.astimezone(tz).replace(
                 hour=hour, minute=minute, second=second, microsecond=0
             )
         except ValueError:
             raise IncidentError(f"invalid time {value!r}: no such time of day") from None
+        # A clock time later than now is last night's (typed just after midnight).
+        return today - dt.timedelta(days=1) if today > now else today
     try:
         text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
         parsed = dt.datetime.fromisoformat(text)

@@ -60,13 +60,17 @@ class Workspace:
         return evaluate(self.tree, self.config, incident_id, resolver=resolver)
 
     def resolve_id(self, query: str | None, *, cwd: Path) -> str:
-        """The incident ``query`` names; else the one around ``cwd``; else the only open one."""
+        """The incident ``query`` names; else the one around ``cwd``, or of the `incident/<id>`
+        branch, or the only open one, or the only one."""
         known = self.ids()
         if query:
             return ids.match_id(query, known)
         here = ids.id_from_cwd(cwd, self.config.incidents_path)
         if here and here in known:
             return here
+        branch = self.git.run("symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
+        if branch.startswith("incident/") and branch.removeprefix("incident/") in known:
+            return branch.removeprefix("incident/")  # the branch `incident new --branch` made
         open_ids = [
             i for i in known if evaluate(self.tree, self.config, i, only=[POSTMORTEM]).is_open
         ]
@@ -74,7 +78,10 @@ class Workspace:
             return open_ids[0]
         if not known:
             raise IncidentError("there are no incidents yet; start one with: incident new TITLE")
+        if len(known) == 1:
+            return known[0]
         if not open_ids:
-            raise IncidentError("no incident is open; name one (incident list shows them)")
+            recent = ", ".join(reversed(known[-5:]))
+            raise IncidentError(f"no incident is open; name one, e.g. the latest: {recent}")
         shown = ", ".join(open_ids[:10]) + (" …" if len(open_ids) > 10 else "")
         raise IncidentError(f"{len(open_ids)} incidents are open; name one: {shown}")

@@ -59,9 +59,9 @@ def _has_unusual_characters(text: str) -> bool:
     if text.isascii():
         return False
     return any(
-        (0x80 <= code <= 0x9F and code != 0x85)
+        0x80 <= code <= 0x9F  # C1 controls, NEL (a YAML line break) among them
         or 0xD800 <= code <= 0xDFFF
-        or code in (0xFEFF, 0xFFFE, 0xFFFF)
+        or code in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
         for code in map(ord, text)
     )
 

@@ -27,7 +27,7 @@ def command(git_hook: bool, force: bool) -> None:
         workspace.config, hooks_dir(workspace.git), git_hook=git_hook, force=force
     )
     for path in result.changed:
-        click.echo(f"updated {path}")
+        click.echo(f"{'created' if path in result.created else 'updated'} {path}")
     if not result.changed:
         click.echo("already set up; nothing changed")
     elif not git_hook:

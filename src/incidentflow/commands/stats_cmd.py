@@ -40,7 +40,9 @@ def command(since: dt.datetime | None, as_json: bool) -> None:
             continue
         left_out = f", {measure.left_out} left out" if measure.left_out else ""
         median, high = _minutes(measure.median_minutes), _minutes(measure.p90_minutes)
-        click.echo(f"{label}: median {median}, p90 {high} ({measure.count} incidents{left_out})")
+        plural = "" if measure.count == 1 else "s"
+        counted = f"{measure.count} incident{plural}{left_out}"
+        click.echo(f"{label}: median {median}, p90 {high} ({counted})")
 
 
 def _minutes(value: float) -> str:
