@@ -30,11 +30,6 @@ class IncidentError(Exception):
         return self.message
 
 
-def located(path: str, line: int | None, message: str) -> str:
-    """Format a message as ``path:line: message`` (line omitted when unknown)."""
-    return f"{path}:{line}: {message}" if line else f"{path}: {message}"
-
-
 class CheckFailed(IncidentError):
     """A check or goal failed: a headline plus one ``path:line: message`` line per problem."""
 
