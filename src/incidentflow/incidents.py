@@ -74,14 +74,6 @@ class IncidentReport:
         """The result for ``stage``, if it was evaluated."""
         return next((r for r in self.stages if r.stage.key == stage.key), None)
 
-    @property
-    def problems(self) -> list[Problem]:
-        """Metadata problems, then every stage's, in order."""
-        found = list(self.meta_problems)
-        for result in self.stages:
-            found += result.problems
-        return found
-
     def age(self, now: dt.datetime) -> dt.timedelta | None:
         """Time since the incident started."""
         started = self.meta.time("started_at")

@@ -95,7 +95,6 @@ class Document:
 
     text: str
     front_matter: str | None = None
-    front_matter_line: int = 0
     front_matter_error: str | None = None
     body_start: int = 1
     headings: list[Heading] = field(default_factory=list)
@@ -171,7 +170,6 @@ def _front_matter(lines: list[str], doc: Document) -> int:
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
             doc.front_matter = "\n".join(lines[1:index]) + "\n"
-            doc.front_matter_line = 2
             return index + 1
     doc.front_matter_error = "front matter opened with '---' on line 1 is never closed"
     return 0

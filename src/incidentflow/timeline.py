@@ -21,11 +21,6 @@ class Entry:
     author: str
     line: int
 
-    def render(self) -> str:
-        """The entry as a timeline.md line."""
-        author = f" ({self.author})" if self.author else ""
-        return f"- {self.time.isoformat()} — {self.text}{author}"
-
 
 @dataclass(frozen=True)
 class Skipped:
