@@ -150,8 +150,13 @@ def split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+@functools.lru_cache(maxsize=32)
 def parse(text: str) -> Document:
-    """Parse front matter and top-level headings; never raises on any input."""
+    """Parse front matter and top-level headings; never raises on any input.
+
+    Cached by text: a check, its code references and a prompt often parse the same file.
+    Callers treat the result as read-only.
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = split_lines(text)
