@@ -14,10 +14,12 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from incidentflow.errors import IncidentError
+from incidentflow.git_index import IndexFile, open_index
 
+_GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
 
 
@@ -80,6 +82,7 @@ class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._reader: ObjectReader | None = None
+        self._index: IndexFile | Literal[False] | None = False
 
     def run(self, *args: str, check: bool = True) -> str:
         """Run a git command in the working tree and return its stdout."""
@@ -119,6 +122,45 @@ class Git:
                 blobs[path] = blob
         return blobs
 
+    def staged_entries(self, paths: list[str]) -> dict[str, str]:
+        """Like :meth:`staged_blobs` for a few exact paths and ``dir/`` prefixes.
+
+        Looked up in the index file itself when it can be read directly, at a cost that
+        does not grow with the repository; otherwise through `git ls-files`.
+        """
+        index = self._index_file()
+        if index is None or any(_GLOB_CHARS & set(path) for path in paths):
+            return self.staged_blobs(paths)
+        found: dict[str, str] = {}
+        for path in paths:
+            if path.endswith("/"):
+                found.update(index.under(path))
+            else:
+                blob = index.blob(path)
+                if blob is not None:
+                    found[path] = blob
+        return found
+
+    def staged_object(self, path: str) -> GitObject | None:
+        """The object staged for ``path`` (stage 0), like `git cat-file :path`."""
+        index = self._index_file()
+        if index is None:
+            return self.objects.read(f":{path}")
+        blob = index.blob(path)
+        return self.objects.read(blob) if blob is not None else None
+
+    def has_staged_under(self, directory: str) -> bool:
+        """Whether the index has any path under ``directory`` (ending in "/")."""
+        index = self._index_file()
+        if index is None:
+            return bool(self.tracked_under(directory))
+        return index.has_under(directory)
+
+    def _index_file(self) -> IndexFile | None:
+        if self._index is False:
+            self._index = open_index(str(self.root))
+        return self._index
+
     def tracked_under(self, directory: str) -> list[str]:
         """Paths in the index at or under ``directory``."""
         out = self.run("ls-files", "-z", "--", directory)
@@ -136,6 +178,9 @@ class Git:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        if self._index:
+            self._index.close()
+        self._index = False
 
     def recent_commits(
         self, *, before: dt.datetime, window: dt.timedelta, limit: int

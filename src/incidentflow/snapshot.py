@@ -56,9 +56,9 @@ class StagedIndex:
 
     label = "the index"
 
-    def __init__(self, git: Git, pathspecs: list[str]) -> None:
+    def __init__(self, git: Git, blobs: dict[str, str]) -> None:
         self._git = git
-        self._blobs = git.staged_blobs(pathspecs)
+        self._blobs = blobs
 
     def read(self, relpath: str) -> bytes | None:
         """Read the staged blob for ``relpath``."""
