@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shlex
 import stat
@@ -123,7 +122,7 @@ def test_config_lists_the_defaults_commented_out(repo: Repo) -> None:
     repo.write(".incident.yaml", "\n".join(uncommented[2:]) + "\n")
     loaded = load_config(repo.root)
     examples = {"templates_dir": ".incident-templates", "ai_model": "gpt-4o-mini"}
-    assert loaded == dataclasses.replace(Config(root=repo.root), **examples)
+    assert loaded == Config(root=repo.root, **examples)
     documented = {line.split(":")[0] for line in uncommented[2:] if not line.startswith(" ")}
     assert documented == {
         "incidents_dir",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from incidentflow.records import Record
 
 # Keep a Changelog 1.1.0 lists change types in this order; new category headings follow it.
 _CATEGORY_ORDER = ("added", "changed", "deprecated", "removed", "fixed", "security")
@@ -29,17 +30,20 @@ _LINK_REF = re.compile(r" {0,3}\[[^\]]+\]:")
 _Info = tuple[int, str, bool]
 
 
-@dataclass(frozen=True)
-class ChangelogEntry:
+class ChangelogEntry(Record):
     """One finished postmortem as it appears in the changelog."""
 
-    incident_id: str
-    text: str
-    severity: str
-    date: str
-    link: str
+    __slots__ = ("date", "incident_id", "link", "severity", "text")
 
-    def __post_init__(self) -> None:
+    def __init__(self, *, incident_id: str, text: str, severity: str, date: str, link: str) -> None:
+        self.incident_id = incident_id
+        self.text = text
+        self.severity = severity
+        self.date = date
+        self.link = link
+        self._validate()
+
+    def _validate(self) -> None:
         # The id ends up inside an HTML comment that is the idempotency key, so it must stay
         # a single token that cannot close the comment early.
         if not self.incident_id or any(c.isspace() for c in self.incident_id):

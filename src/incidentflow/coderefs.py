@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from incidentflow.markdown_sections import without_drafts_and_comments
+from incidentflow.records import Record
 
 _EXTENSION_WORDS = (
     "py pyi js mjs cjs jsx ts tsx go rs rb java kt kts scala c h cc cpp cxx hpp hh cs php swift "
@@ -36,17 +36,29 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 _FENCE = re.compile(r"(?ms)^ {0,3}(`{3,}|~{3,}).*?(^ {0,3}\1[`~]*[ \t]*$|\Z)")
 
 
-@dataclass(frozen=True)
-class CodeRef:
+class CodeRef(Record):
     """One reference: what was written, where, and what it points at."""
 
-    text: str
-    line: int
-    rev: str | None = None
-    path: str | None = None
-    start: int | None = None
-    end: int | None = None
-    commit: str | None = None
+    __slots__ = ("commit", "end", "line", "path", "rev", "start", "text")
+
+    def __init__(
+        self,
+        text: str,
+        line: int,
+        *,
+        rev: str | None = None,
+        path: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        commit: str | None = None,
+    ) -> None:
+        self.text = text
+        self.line = line
+        self.rev = rev
+        self.path = path
+        self.start = start
+        self.end = end
+        self.commit = commit
 
 
 def parse_ref(span: str, *, line: int = 0) -> CodeRef | None:
@@ -105,12 +117,14 @@ def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
     return refs
 
 
-@dataclass(frozen=True)
-class Blob:
+class Blob(Record):
     """What a path names at a revision: a file with its line count, or a directory."""
 
-    is_dir: bool
-    lines: int = 0
+    __slots__ = ("is_dir", "lines")
+
+    def __init__(self, *, is_dir: bool, lines: int = 0) -> None:
+        self.is_dir = is_dir
+        self.lines = lines
 
 
 class Resolver:

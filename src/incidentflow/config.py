@@ -6,12 +6,12 @@ import datetime as dt
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from incidentflow import stages
 from incidentflow.errors import IncidentError
+from incidentflow.records import Record
 from incidentflow.repo_paths import repo_relative
 
 CONFIG_NAME = ".incident.yaml"
@@ -24,13 +24,20 @@ DEFAULT_SEVERITIES = (
 )
 
 
-@dataclass(frozen=True)
-class StageRules:
+class StageRules(Record):
     """What a stage's goal requires: its sections and their size limits."""
 
-    required_sections: tuple[str, ...]
-    max_words: dict[str, int] = field(default_factory=dict)
-    max_chars: dict[str, int] = field(default_factory=dict)
+    __slots__ = ("max_chars", "max_words", "required_sections")
+
+    def __init__(
+        self,
+        required_sections: tuple[str, ...],
+        max_words: dict[str, int] | None = None,
+        max_chars: dict[str, int] | None = None,
+    ) -> None:
+        self.required_sections = required_sections
+        self.max_words = {} if max_words is None else max_words
+        self.max_chars = {} if max_chars is None else max_chars
 
 
 def _default_rules() -> dict[str, StageRules]:
@@ -42,24 +49,58 @@ def _default_rules() -> dict[str, StageRules]:
     return rules
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
     """Settings for one repository; every field has a default."""
 
-    root: Path
-    incidents_dir: str = "incidents"
-    changelog: str = "CHANGELOG.md"
-    changelog_section: str = "Unreleased"
-    changelog_category: str = "Fixed"
-    timezone: str = "UTC"
-    severities: tuple[tuple[str, str], ...] = DEFAULT_SEVERITIES
-    recent_window: dt.timedelta = dt.timedelta(hours=24)
-    recent_max: int = 20
-    templates_dir: str | None = None
-    ai_model: str | None = None
-    max_prompt_chars: int = 24_000
-    excerpt_lines: int = 80
-    stage_rules: dict[str, StageRules] = field(default_factory=_default_rules)
+    __slots__ = (
+        "ai_model",
+        "changelog",
+        "changelog_category",
+        "changelog_section",
+        "excerpt_lines",
+        "incidents_dir",
+        "max_prompt_chars",
+        "recent_max",
+        "recent_window",
+        "root",
+        "severities",
+        "stage_rules",
+        "templates_dir",
+        "timezone",
+    )
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        incidents_dir: str = "incidents",
+        changelog: str = "CHANGELOG.md",
+        changelog_section: str = "Unreleased",
+        changelog_category: str = "Fixed",
+        timezone: str = "UTC",
+        severities: tuple[tuple[str, str], ...] = DEFAULT_SEVERITIES,
+        recent_window: dt.timedelta = dt.timedelta(hours=24),
+        recent_max: int = 20,
+        templates_dir: str | None = None,
+        ai_model: str | None = None,
+        max_prompt_chars: int = 24_000,
+        excerpt_lines: int = 80,
+        stage_rules: dict[str, StageRules] | None = None,
+    ) -> None:
+        self.root = root
+        self.incidents_dir = incidents_dir
+        self.changelog = changelog
+        self.changelog_section = changelog_section
+        self.changelog_category = changelog_category
+        self.timezone = timezone
+        self.severities = severities
+        self.recent_window = recent_window
+        self.recent_max = recent_max
+        self.templates_dir = templates_dir
+        self.ai_model = ai_model
+        self.max_prompt_chars = max_prompt_chars
+        self.excerpt_lines = excerpt_lines
+        self.stage_rules = _default_rules() if stage_rules is None else stage_rules
 
     @property
     def severity_names(self) -> tuple[str, ...]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from incidentflow.errors import IncidentError
 from incidentflow.git_index import IndexFile, open_index
+from incidentflow.records import Record
 
 _GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
@@ -56,24 +56,44 @@ def _looks_bare(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(Record):
     """One file a commit touched, with its line counts (None for binary files)."""
 
-    path: str
-    added: int | None
-    deleted: int | None
+    __slots__ = ("added", "deleted", "path")
+
+    def __init__(self, path: str, added: int | None, deleted: int | None) -> None:
+        self.path = path
+        self.added = added
+        self.deleted = deleted
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(Record):
     """A commit as a rollback candidate: what changed, by whom, when."""
 
-    sha: str
-    author: str
-    date: str
-    subject: str
-    files: tuple[FileChange, ...] = ()
+    __slots__ = ("author", "date", "files", "sha", "subject")
+
+    def __init__(
+        self, sha: str, author: str, date: str, subject: str, files: tuple[FileChange, ...] = ()
+    ) -> None:
+        self.sha = sha
+        self.author = author
+        self.date = date
+        self.subject = subject
+        self.files = files
+
+    def without_files(self) -> Commit:
+        """The same commit without its list of changed files (for a shorter prompt)."""
+        return Commit(self.sha, self.author, self.date, self.subject)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for templates and JSON."""
+        return {
+            "sha": self.sha,
+            "author": self.author,
+            "date": self.date,
+            "subject": self.subject,
+            "files": [{"path": f.path, "added": f.added, "deleted": f.deleted} for f in self.files],
+        }
 
 
 class Git:
@@ -254,12 +274,14 @@ class Git:
             raise IncidentError(NOT_A_REPO) from None
 
 
-@dataclass(frozen=True)
-class GitObject:
+class GitObject(Record):
     """An object read from the object database."""
 
-    kind: str
-    data: bytes
+    __slots__ = ("data", "kind")
+
+    def __init__(self, *, kind: str, data: bytes) -> None:
+        self.kind = kind
+        self.data = data
 
 
 class ObjectReader:
@@ -309,14 +331,16 @@ def hooks_dir(git: Git) -> Path:
     return path if path.is_absolute() else git.root / path
 
 
-@dataclass(frozen=True)
-class FileAdded:
+class FileAdded(Record):
     """When a file first entered the history, and who committed it."""
 
-    path: str
-    sha: str
-    author: str
-    date: str
+    __slots__ = ("author", "date", "path", "sha")
+
+    def __init__(self, path: str, sha: str, author: str, date: str) -> None:
+        self.path = path
+        self.sha = sha
+        self.author = author
+        self.date = date
 
 
 def files_added(git: Git, directory: str) -> list[FileAdded]:

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from incidentflow.records import Record
 
 _LOCATED = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+): (?P<message>.*)$", re.S)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Record):
     """One unmet goal or invalid value."""
 
-    path: str
-    line: int | None
-    message: str
-    # Incomplete means "not written yet" (an unfilled section, an unset time): allowed in the
-    # stage still being worked on. Anything else is wrong content and is always reported.
-    incomplete: bool = False
+    __slots__ = ("incomplete", "line", "message", "path")
+
+    def __init__(self, path: str, line: int | None, message: str, incomplete: bool = False) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        # Incomplete means "not written yet" (an unfilled section, an unset time): allowed in
+        # the stage still being worked on. Anything else is wrong content, always reported.
+        self.incomplete = incomplete
 
     def __str__(self) -> str:
         return (

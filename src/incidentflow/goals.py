@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from incidentflow import markdown_sections
 from incidentflow.coderefs import CodeRef, Resolver, find_refs
@@ -13,6 +12,7 @@ from incidentflow.errors import IncidentError
 from incidentflow.goal_report import Problem
 from incidentflow.markdown_sections import Document, Section, without_drafts_and_comments
 from incidentflow.metadata import Metadata
+from incidentflow.records import Record
 from incidentflow.stages import Stage
 from incidentflow.tables import first_table
 
@@ -22,16 +22,27 @@ _NO_OWNER = frozenset({"", "?", "tbd", "tba", "n/a", "none", "nobody"})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
-class StageContext:
+class StageContext(Record):
     """What a stage check needs besides the stage file itself."""
 
-    incident_id: str
-    meta: Metadata
-    meta_path: str
-    meta_text: str
-    rules: StageRules
-    resolver: Resolver | None = None
+    __slots__ = ("incident_id", "meta", "meta_path", "meta_text", "resolver", "rules")
+
+    def __init__(
+        self,
+        *,
+        incident_id: str,
+        meta: Metadata,
+        meta_path: str,
+        meta_text: str,
+        rules: StageRules,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self.incident_id = incident_id
+        self.meta = meta
+        self.meta_path = meta_path
+        self.meta_text = meta_text
+        self.rules = rules
+        self.resolver = resolver
 
 
 def check_stage(stage: Stage, text: str, *, path: str, context: StageContext) -> list[Problem]:

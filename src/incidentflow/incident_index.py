@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from incidentflow import ids
@@ -18,6 +17,7 @@ from incidentflow.atomic import atomic_write_text
 from incidentflow.config import Config
 from incidentflow.errors import IncidentError
 from incidentflow.incidents import evaluate, incident_dir
+from incidentflow.records import Record
 from incidentflow.repo_paths import checked
 from incidentflow.snapshot import Snapshot, WorkingTree
 from incidentflow.stages import POSTMORTEM, STAGES
@@ -35,16 +35,27 @@ _ROW_ID = re.compile(r"^\| \[(?P<id>[^\]]+)\]\(")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
-@dataclass(frozen=True)
-class IndexRow:
+class IndexRow(Record):
     """One incident in the index."""
 
-    id: str
-    started: str
-    severity: str
-    status: str
-    stage: str
-    title: str
+    __slots__ = ("id", "severity", "stage", "started", "status", "title")
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        started: str,
+        severity: str,
+        status: str,
+        stage: str,
+        title: str,
+    ) -> None:
+        self.id = id
+        self.started = started
+        self.severity = severity
+        self.status = status
+        self.stage = stage
+        self.title = title
 
     def render(self) -> str:
         """The row as a markdown table line; the id links to the incident's directory."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from incidentflow import stages
 from incidentflow.coderefs import Resolver
@@ -13,6 +12,7 @@ from incidentflow.errors import IncidentError
 from incidentflow.goal_report import Problem
 from incidentflow.goals import StageContext, check_stage
 from incidentflow.metadata import METADATA_NAME, Metadata, read_metadata
+from incidentflow.records import Record
 from incidentflow.snapshot import Snapshot
 from incidentflow.stages import Stage
 from incidentflow.textfile import decode
@@ -20,15 +20,24 @@ from incidentflow.textfile import decode
 TIMELINE_NAME = "timeline.md"
 
 
-@dataclass
-class StageResult:
+class StageResult(Record):
     """A stage file's state: present or not, and what its goal still lacks."""
 
-    stage: Stage
-    path: str
-    exists: bool
-    problems: list[Problem] = field(default_factory=list)
-    text: str = ""
+    __slots__ = ("exists", "path", "problems", "stage", "text")
+
+    def __init__(
+        self,
+        stage: Stage,
+        path: str,
+        exists: bool,
+        problems: list[Problem] | None = None,
+        text: str = "",
+    ) -> None:
+        self.stage = stage
+        self.path = path
+        self.exists = exists
+        self.problems = [] if problems is None else problems
+        self.text = text
 
     @property
     def met(self) -> bool:
@@ -36,16 +45,26 @@ class StageResult:
         return self.exists and not self.problems
 
 
-@dataclass
-class IncidentReport:
+class IncidentReport(Record):
     """An incident's metadata and stage results, read from one snapshot."""
 
-    id: str
-    directory: str
-    meta: Metadata
-    meta_text: str
-    meta_problems: list[Problem]
-    stages: list[StageResult]
+    __slots__ = ("directory", "id", "meta", "meta_problems", "meta_text", "stages")
+
+    def __init__(
+        self,
+        id: str,
+        directory: str,
+        meta: Metadata,
+        meta_text: str,
+        meta_problems: list[Problem],
+        stages: list[StageResult],
+    ) -> None:
+        self.id = id
+        self.directory = directory
+        self.meta = meta
+        self.meta_text = meta_text
+        self.meta_problems = meta_problems
+        self.stages = stages
 
     @property
     def current(self) -> StageResult | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+
+from incidentflow.records import Record
 
 # Characters a block construct that matters here can start with (after up to 3 spaces).
 _BLOCK_STARTERS = frozenset("#`~<=-*_")
@@ -51,24 +52,28 @@ _COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.S)
 _TODO = re.compile(r"\bTODO\b")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(Record):
     """A top-level heading: its level, text and 1-based line."""
 
-    level: int
-    text: str
-    line: int
-    end_line: int
+    __slots__ = ("end_line", "level", "line", "text")
+
+    def __init__(self, level: int, text: str, line: int, end_line: int) -> None:
+        self.level = level
+        self.text = text
+        self.line = line
+        self.end_line = end_line
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Record):
     """A `##` section: its heading and the raw text below it, up to the next `#`/`##`."""
 
-    title: str
-    line: int
-    body: str
-    body_line: int
+    __slots__ = ("body", "body_line", "line", "title")
+
+    def __init__(self, title: str, line: int, body: str, body_line: int) -> None:
+        self.title = title
+        self.line = line
+        self.body = body
+        self.body_line = body_line
 
     def filled_text(self) -> str:
         """The text that counts: without AI drafts, HTML comments and `TODO` placeholders."""
@@ -89,17 +94,30 @@ class Section:
         return bool(_AI_DRAFT.search(self.body))
 
 
-@dataclass
-class Document:
+class Document(Record):
     """A parsed markdown file with optional YAML front matter."""
 
-    text: str
-    front_matter: str | None = None
-    front_matter_error: str | None = None
-    body_start: int = 1
-    headings: list[Heading] = field(default_factory=list)
-    sections: list[Section] = field(default_factory=list)
-    _index: dict[str, Section] | None = field(default=None, repr=False, compare=False)
+    __slots__ = (
+        "_index",
+        "body_start",
+        "front_matter",
+        "front_matter_error",
+        "headings",
+        "sections",
+        "text",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.front_matter: str | None = None
+        self.front_matter_error: str | None = None
+        self.body_start = 1
+        self.headings: list[Heading] = []
+        self.sections: list[Section] = []
+        self._index: dict[str, Section] | None = None  # built by section(), not compared
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__ if name != "_index")
 
     def section(self, title: str) -> Section | None:
         """The first section whose title matches, ignoring case and surrounding space."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass, field
 from typing import Any
 
 from incidentflow.errors import IncidentError
 from incidentflow.goal_report import Problem
+from incidentflow.records import Record
 from incidentflow.timeutil import parse_iso
 
 METADATA_NAME = "incident.yaml"
@@ -17,16 +17,27 @@ KEYS = ("id", "title", "severity", "commander", "services", *MILESTONES)
 REQUIRED = ("id", "title", "severity", "started_at")
 
 
-@dataclass
-class Metadata:
+class Metadata(Record):
     """The validated values of `incident.yaml`; times are None until known."""
 
-    id: str = ""
-    title: str = ""
-    severity: str = ""
-    commander: str = ""
-    services: list[str] = field(default_factory=list)
-    times: dict[str, dt.datetime | None] = field(default_factory=dict)
+    __slots__ = ("commander", "id", "services", "severity", "times", "title")
+
+    def __init__(
+        self,
+        *,
+        id: str = "",
+        title: str = "",
+        severity: str = "",
+        commander: str = "",
+        services: list[str] | None = None,
+        times: dict[str, dt.datetime | None] | None = None,
+    ) -> None:
+        self.id = id
+        self.title = title
+        self.severity = severity
+        self.commander = commander
+        self.services = [] if services is None else services
+        self.times = {} if times is None else times
 
     def time(self, key: str) -> dt.datetime | None:
         """One of the milestone times (``started_at`` … ``resolved_at``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from incidentflow import markdown_sections, stages
@@ -117,7 +117,7 @@ class _Context:
             dropped = self.excerpts.pop()
             self.omitted.append(f"excerpt {dropped.label}")
         elif any(commit.files for commit in self.commits):
-            self.commits = [replace(commit, files=()) for commit in self.commits]
+            self.commits = [commit.without_files() for commit in self.commits]
             self.omitted.append("the files changed by each recent commit")
         elif len(self.timeline) > 10:
             cut = len(self.timeline) - 10
@@ -179,7 +179,7 @@ def render_prompt(
             "sections": section_specs(stage, workspace),
             "previous": pieces.previous,
             "current": current,
-            "commits": [asdict(commit) for commit in pieces.commits],
+            "commits": [commit.to_dict() for commit in pieces.commits],
             "excerpts": [asdict(e) | {"label": e.label} for e in pieces.excerpts],
             "window": _window(workspace.config.recent_window),
             "timeline": pieces.timeline,

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from incidentflow.records import Record
 
 
-@dataclass(frozen=True)
-class SectionSpec:
+class SectionSpec(Record):
     """A section a stage template offers, with the guidance shown as an HTML comment."""
 
-    name: str
-    guidance: str
+    __slots__ = ("guidance", "name")
+
+    def __init__(self, name: str, guidance: str) -> None:
+        self.name = name
+        self.guidance = guidance
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(Record):
     """One stage: its key, position, file name, title, goal and sections."""
 
-    key: str
-    number: int
-    title: str
-    goal: str
-    prompt_role: str
-    required: tuple[SectionSpec, ...]
-    optional: tuple[SectionSpec, ...] = ()
+    __slots__ = ("goal", "key", "number", "optional", "prompt_role", "required", "title")
+
+    def __init__(
+        self,
+        *,
+        key: str,
+        number: int,
+        title: str,
+        goal: str,
+        prompt_role: str,
+        required: tuple[SectionSpec, ...],
+        optional: tuple[SectionSpec, ...] = (),
+    ) -> None:
+        self.key = key
+        self.number = number
+        self.title = title
+        self.goal = goal
+        self.prompt_role = prompt_role
+        self.required = required
+        self.optional = optional
 
     @property
     def filename(self) -> str:

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from incidentflow.records import Record
 
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(Record):
     """A body row: its cells by column name, and its 1-based line in the file."""
 
-    cells: dict[str, str]
-    line: int
+    __slots__ = ("cells", "line")
+
+    def __init__(self, cells: dict[str, str], line: int) -> None:
+        self.cells = cells
+        self.line = line
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Record):
     """The first table in a block of text."""
 
-    columns: list[str]
-    rows: list[Row]
-    line: int
+    __slots__ = ("columns", "line", "rows")
+
+    def __init__(self, columns: list[str], rows: list[Row], line: int) -> None:
+        self.columns = columns
+        self.rows = rows
+        self.line = line
 
 
 def split_row(line: str) -> list[str]:
