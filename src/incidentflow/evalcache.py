@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,20 +31,6 @@ from incidentflow.stages import STAGES
 
 CACHE_NAME = "incidentflow-cache.json"
 RELEVANT = (METADATA_NAME, *(stage.filename for stage in STAGES))
-# Modules whose logic shapes cached results: a change to any of them empties the cache.
-_LOGIC = (
-    "goals",
-    "markdown_sections",
-    "metadata",
-    "coderefs",
-    "tables",
-    "incidents",
-    "config",
-    "yamlio",
-    "evalcache",
-)
-
-
 class ContentCache:
     """Results by content for one run; load once, look up per incident, save at the end."""
 
@@ -153,16 +138,20 @@ def _cache_path(git: Git) -> Path:
 
 
 def _salt(root: Path) -> str:
+    """What the results depend on besides the files: the configuration and the code.
+
+    The code is hashed by content (every module of the package, a few hundred KB), so a
+    cache restored on another machine or checkout, as CI caches are, stays valid exactly when
+    the code that computed it is the same.
+    """
     digest = hashlib.sha1(__version__.encode())
     try:
         digest.update((root / CONFIG_NAME).read_bytes())
     except OSError:
         digest.update(b"no config")
     here = Path(__file__).parent
-    for module in _LOGIC:
-        try:
-            stat = os.stat(here / f"{module}.py")
-            digest.update(f"{module}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-        except OSError:
-            digest.update(module.encode())
+    for module in sorted(here.glob("*.py")):
+        digest.update(module.name.encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(module.read_bytes())
     return digest.hexdigest()
