@@ -31,6 +31,8 @@ from incidentflow.stages import STAGES
 
 CACHE_NAME = "incidentflow-cache.json"
 RELEVANT = (METADATA_NAME, *(stage.filename for stage in STAGES))
+
+
 class ContentCache:
     """Results by content for one run; load once, look up per incident, save at the end."""
 
