@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,6 +16,14 @@ TRIAGE_DONE = {
     "Mitigation": "Flag off.",
     "Containment evidence": "Graph flat.",
 }
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`list` shows each incident's age from the clock; pin it, so two lists compare equal
+    even when a minute (or an hour) turns between them."""
+    when = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr("incidentflow.commands.list_cmd.now", lambda: when)
 
 
 def fill_triage(path: Path) -> None:
@@ -57,6 +66,7 @@ def cache_file(repo: Repo) -> Path:
 
 def test_results_are_cached_by_content(repo: Repo, committed: Path) -> None:
     first = incident("list", "--json").stdout
+    assert '"age": "23h 0m"' in first  # started 2026-11-25T10:00Z, listed at the pinned clock
     check = incident("check", "--all")
     assert check.exit_code == 0
     entries = json.loads(cache_file(repo).read_text())["entries"]

@@ -114,5 +114,29 @@ def test_clock_times_later_than_now_are_last_night(repo: Repo) -> None:
     )
 
 
+def test_clock_times_use_the_day_of_the_configured_zone_not_of_utc() -> None:
+    import datetime as dt
+
+    from incidentflow.timeutil import parse_user_time, zone
+
+    kolkata = zone("Asia/Kolkata")
+    now = dt.datetime(2026, 11, 25, 18, 40, tzinfo=dt.timezone.utc)  # 00:10 on the 26th there
+    typed = {
+        "00:05": "2026-11-26T00:05:00+05:30",
+        "23:50": "2026-11-25T23:50:00+05:30",
+        "-15m": "2026-11-25T23:55:00+05:30",
+    }
+    for value, expected in typed.items():
+        assert parse_user_time(value, now=now, tz=kolkata).isoformat() == expected, value
+    los_angeles = zone("America/Los_Angeles")
+    now = dt.datetime(2026, 11, 26, 7, 50, tzinfo=dt.timezone.utc)  # 23:50 on the 25th there
+    assert parse_user_time("23:30", now=now, tz=los_angeles).isoformat() == (
+        "2026-11-25T23:30:00-08:00"
+    )
+    assert parse_user_time("23:55", now=now, tz=los_angeles).isoformat() == (
+        "2026-11-24T23:55:00-08:00"
+    )
+
+
 def test_letters_without_accents_are_transliterated() -> None:
     assert slugify("Zürich façade naïve Ærøskøbing ß") == "zurich-facade-naive-aeroskobing-ss"

@@ -37,7 +37,7 @@ def test_repository_override_is_used(repo: Repo) -> None:
 def test_override_reaching_python_internals_is_stopped(repo: Repo) -> None:
     repo.write(".incident.yaml", "templates_dir: tpl\n")
     repo.write("tpl/prompts/triage.md.j2", "{{ incident.__class__.__mro__[1].__subclasses__() }}\n")
-    result = incident("new", "Queue backlog")
+    result = incident("new", "Queue backlog", "--started-at", "2026-11-25T10:00:00Z")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: tpl/prompts/triage.md.j2: template ")
     assert result.stderr.count("\n") == 1

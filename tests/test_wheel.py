@@ -60,7 +60,12 @@ def test_installed_wheel_runs_new_and_next(wheel: Path, tmp_path: Path) -> None:
         )
 
     created = run(
-        "new", "Login errors", "--started-at", "2026-11-25T10:00:00Z", "--detected-at", "10:05"
+        "new",
+        "Login errors",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:05:00Z",
     )
     assert created.returncode == 0, created.stderr
     triage = repo / "incidents" / "2026-11-25-login-errors" / "01-triage.md"
