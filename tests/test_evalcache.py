@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Repo, incident
+from conftest import Repo, git, incident
 
 ID = "2026-11-25-checkout"
 TRIAGE_DONE = {
@@ -184,3 +184,22 @@ def test_map_in_processes_really_uses_other_processes(monkeypatch: pytest.Monkey
     pids = incidentflow.parallel.map_in_processes(_pid, list(range(40)), min_items=1)
     assert len(pids) == 40
     assert os.getpid() not in pids
+
+
+def test_a_cache_restored_in_a_fresh_clone_is_used(
+    repo: Repo, committed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key covers content and code, not checkout details: CI can restore the cache file."""
+    incident("list")
+    data = json.loads(cache_file(repo).read_text())
+    marked = 0
+    for key, value in data["entries"].items():
+        if key.startswith("list:"):
+            value["title"] = "from the restored cache"
+            marked += 1
+    assert marked == 1
+    clone = tmp_path / "clone"
+    git(repo.root, "clone", "-q", str(repo.root), str(clone))
+    (clone / ".git" / "incidentflow-cache.json").write_text(json.dumps(data))
+    monkeypatch.chdir(clone)
+    assert "from the restored cache" in incident("list").stdout
