@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from typing import TYPE_CHECKING
 
 from incidentflow.atomic import atomic_write_text
 from incidentflow.config import Config
@@ -13,6 +12,8 @@ from incidentflow.incidents import IncidentReport
 from incidentflow.markdown_sections import parse
 from incidentflow.stages import POSTMORTEM
 from incidentflow.textfile import decode
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 
 if TYPE_CHECKING:
     from incidentflow.changelog import ChangelogEntry

@@ -7,12 +7,15 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from incidentflow import stages
 from incidentflow.errors import IncidentError
 from incidentflow.records import Record
 from incidentflow.repo_paths import repo_relative
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_NAME = ".incident.yaml"
 

@@ -13,11 +13,14 @@ import datetime as dt
 import os
 import subprocess
 from pathlib import Path
-from typing import IO, Any, Literal
 
 from incidentflow.errors import IncidentError
 from incidentflow.git_index import IndexFile, open_index
 from incidentflow.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    from typing import IO, Any, Literal
 
 _GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"

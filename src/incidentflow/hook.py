@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from incidentflow.changelog_update import add_entries, finished_entry
 from incidentflow.coderefs import Resolver
@@ -19,6 +18,8 @@ from incidentflow.ids import ID_PATTERN
 from incidentflow.incident_index import index_relpath, refresh_for_commit
 from incidentflow.incidents import blocking_problems, evaluate, incident_dir
 from incidentflow.snapshot import StagedIndex
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 
 if TYPE_CHECKING:
     from incidentflow.changelog import ChangelogEntry

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any
 
 from incidentflow.errors import IncidentError
 from incidentflow.goal_report import Problem
 from incidentflow.records import Record
 from incidentflow.timeutil import parse_iso
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    from typing import Any
 
 METADATA_NAME = "incident.yaml"
 MILESTONES = ("started_at", "detected_at", "contained_at", "resolved_at")

@@ -5,23 +5,23 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Protocol
 
 from incidentflow.errors import IncidentError
 from incidentflow.gitrepo import Git
 from incidentflow.repo_paths import ensure_inside
 
 
-class Snapshot(Protocol):
+class Snapshot:
     """Read-only access to repository files by repo-relative POSIX path."""
 
     label: str
 
     def read(self, relpath: str) -> bytes | None:
         """The file's bytes, or None when it is not there."""
+        raise NotImplementedError
 
 
-class WorkingTree:
+class WorkingTree(Snapshot):
     """Files as they are on disk."""
 
     label = "the working tree"
@@ -51,7 +51,7 @@ class WorkingTree:
                 return None
 
 
-class StagedIndex:
+class StagedIndex(Snapshot):
     """Files as staged in the git index; unstaged edits and untracked files are invisible."""
 
     label = "the index"

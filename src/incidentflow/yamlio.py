@@ -7,9 +7,12 @@ booleans. Unquoted timestamps do become datetimes; callers accept those as the u
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from incidentflow.errors import IncidentError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _safe_loader() -> Any:
