@@ -1,7 +1,7 @@
 """Everything the tool asks of git, in one place.
 
-The commit-path operations (reading the index, resolving code references) run plain `git`
-subprocesses: one `ls-files` and one long-lived `cat-file --batch` per run, which is far
+The commit-path operations (reading the index, resolving code references) read git's index
+file directly (see `git_index.py`) and run one long-lived `git cat-file --batch`, which is far
 cheaper than importing GitPython. Slower, richer queries (recent commits, config, branches)
 use GitPython, imported only when such a command runs. Errors from either become
 :class:`IncidentError` with a message that says what to do.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 from pathlib import Path
 
 from incidentflow.errors import IncidentError
@@ -20,7 +19,7 @@ from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 if TYPE_CHECKING:
-    from typing import IO, Any, Literal
+    from typing import Any, BinaryIO, Literal
 
 _GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
@@ -109,6 +108,8 @@ class Git:
 
     def run(self, *args: str, check: bool = True) -> str:
         """Run a git command in the working tree and return its stdout."""
+        import subprocess
+
         try:
             proc = subprocess.run(
                 ["git", *args],
@@ -288,17 +289,19 @@ class GitObject(Record):
 
 
 class ObjectReader:
-    """One `git cat-file --batch` process answering many object lookups."""
+    """One `git cat-file --batch` process answering many object lookups.
+
+    Started with ``os.posix_spawnp`` where there is one: the hook reads every file through
+    this process, and importing `subprocess` would cost it more than the spawn itself.
+    """
 
     def __init__(self, root: Path) -> None:
+        command = ["git", "-C", str(root), "cat-file", "--batch"]
         try:
-            self._proc = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=root,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            if hasattr(os, "posix_spawnp"):
+                self._pid, self._stdin, self._stdout = _spawn_with_pipes(command)
+            else:
+                self._pid, self._stdin, self._stdout = _popen_with_pipes(command)
         except FileNotFoundError:
             raise IncidentError("git is not installed or not on PATH") from None
 
@@ -306,26 +309,60 @@ class ObjectReader:
         """Read ``name`` (``HEAD:path``, ``:path`` for the index, a sha); None if absent."""
         if "\n" in name or "\0" in name:
             return None
-        stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
-        stdout: IO[bytes] = self._proc.stdout  # type: ignore[assignment]
-        stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        stdin.flush()
-        header = stdout.readline().decode("utf-8", "surrogateescape").rstrip("\n")
+        self._stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+        self._stdin.flush()
+        header = self._stdout.readline().decode("utf-8", "surrogateescape").rstrip("\n")
         parts = header.split(" ")
         if len(parts) != 3 or not parts[2].isdigit():
             return None  # "<name> missing" or "<name> ambiguous"
         size = int(parts[2])
-        data = stdout.read(size)
-        stdout.read(1)
+        data = self._stdout.read(size)
+        self._stdout.read(1)
         return GitObject(kind=parts[1], data=data)
 
     def close(self) -> None:
         """End the process."""
-        if self._proc.stdin:
-            self._proc.stdin.close()
-        self._proc.wait()
-        if self._proc.stdout:
-            self._proc.stdout.close()
+        self._stdin.close()
+        if isinstance(self._pid, int):
+            os.waitpid(self._pid, 0)
+        else:
+            self._pid.wait()
+        self._stdout.close()
+
+
+def _spawn_with_pipes(command: list[str]) -> tuple[int, BinaryIO, BinaryIO]:
+    """Start ``command`` with its stdin and stdout on pipes and its stderr discarded."""
+    child_in, to_child = os.pipe()
+    from_child, child_out = os.pipe()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        pid = os.posix_spawnp(
+            command[0],
+            command,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, child_in, 0),
+                (os.POSIX_SPAWN_DUP2, child_out, 1),
+                (os.POSIX_SPAWN_DUP2, devnull, 2),
+            ],
+        )
+    except BaseException:
+        os.close(to_child)
+        os.close(from_child)
+        raise
+    finally:
+        for fd in (child_in, child_out, devnull):
+            os.close(fd)
+    return pid, os.fdopen(to_child, "wb"), os.fdopen(from_child, "rb")
+
+
+def _popen_with_pipes(command: list[str]) -> tuple[Any, BinaryIO, BinaryIO]:
+    import subprocess
+
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    return proc, proc.stdin, proc.stdout  # type: ignore[return-value]
 
 
 def hooks_dir(git: Git) -> Path:
