@@ -138,5 +138,32 @@ def test_clock_times_use_the_day_of_the_configured_zone_not_of_utc() -> None:
     )
 
 
+def test_clock_times_on_the_days_clocks_change() -> None:
+    import datetime as dt
+
+    from incidentflow.timeutil import parse_user_time, zone
+
+    los_angeles = zone("America/Los_Angeles")
+    # 2026-11-01: 01:00-02:00 happens twice (PDT, then PST). At 09:07 UTC (01:07 PST),
+    # 01:30 PDT was 37 minutes ago; 01:30 PST has not happened yet.
+    now = dt.datetime(2026, 11, 1, 9, 7, tzinfo=dt.timezone.utc)
+    assert parse_user_time("01:30", now=now, tz=los_angeles).isoformat() == (
+        "2026-11-01T01:30:00-07:00"
+    )
+    later = dt.datetime(2026, 11, 1, 9, 45, tzinfo=dt.timezone.utc)  # 01:45 PST
+    assert parse_user_time("01:30", now=later, tz=los_angeles).isoformat() == (
+        "2026-11-01T01:30:00-08:00"
+    )
+    # 2026-03-08: 02:00-03:00 is skipped; 02:30 did not happen that day, so it is the day
+    # before's.
+    spring = dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.timezone.utc)  # 05:00 PDT
+    assert parse_user_time("02:30", now=spring, tz=los_angeles).isoformat() == (
+        "2026-03-07T02:30:00-08:00"
+    )
+    assert parse_user_time("03:30", now=spring, tz=los_angeles).isoformat() == (
+        "2026-03-08T03:30:00-07:00"
+    )
+
+
 def test_letters_without_accents_are_transliterated() -> None:
     assert slugify("Zürich façade naïve Ærøskøbing ß") == "zurich-facade-naive-aeroskobing-ss"

@@ -62,14 +62,7 @@ def _parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.datet
     clock = _CLOCK.match(text)
     if clock:
         hour, minute, second = (int(part or 0) for part in clock.groups())
-        try:
-            today = now.astimezone(tz).replace(
-                hour=hour, minute=minute, second=second, microsecond=0
-            )
-        except ValueError:
-            raise IncidentError(f"invalid time {value!r}: no such time of day") from None
-        # A clock time later than now is last night's (typed just after midnight).
-        return today - dt.timedelta(days=1) if today > now else today
+        return _last_clock_time(value, hour, minute, second, now=now, tz=tz)
     try:
         text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
         parsed = dt.datetime.fromisoformat(text)
@@ -80,6 +73,36 @@ def _parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.datet
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed
+
+
+def _last_clock_time(
+    value: str, hour: int, minute: int, second: int, *, now: dt.datetime, tz: dt.tzinfo
+) -> dt.datetime:
+    """The latest moment, not after ``now``, when the clock in ``tz`` showed that time.
+
+    Usually today's, or yesterday's when typed just after midnight. On the day clocks go
+    back the hour repeats, and both of its moments are candidates; on the day they go
+    forward, a time in the skipped hour never happened that day.
+    """
+    local = now.astimezone(tz)
+    candidates = []
+    for day in (local, local - dt.timedelta(days=1)):
+        for fold in (0, 1):
+            try:
+                moment = day.replace(
+                    hour=hour, minute=minute, second=second, microsecond=0, fold=fold
+                )
+            except ValueError:
+                raise IncidentError(f"invalid time {value!r}: no such time of day") from None
+            shown = moment.astimezone(dt.timezone.utc).astimezone(tz)
+            if (shown.hour, shown.minute, shown.second) != (hour, minute, second):
+                continue  # in the hour skipped when clocks went forward
+            if moment.timestamp() <= now.timestamp():
+                candidates.append(moment)
+    if not candidates:
+        raise IncidentError(f"invalid time {value!r}: that time did not happen today in {tz}")
+    latest = max(candidates, key=lambda moment: moment.timestamp())
+    return latest.astimezone(tz)  # the offset in force at that moment
 
 
 def isoformat(value: dt.datetime) -> str:
