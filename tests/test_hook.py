@@ -455,6 +455,22 @@ def test_finished_postmortem_creates_the_changelog(repo: Repo, hook: HookRunner)
     assert files_of(repo) == before
 
 
+def test_the_changelog_is_read_when_a_commit_can_finish_the_postmortem(
+    repo: Repo, hook: HookRunner
+) -> None:
+    """A postmortem lands with its own file or with incident.yaml (resolved_at); a later fix
+    to an earlier stage of a finished incident does not read the changelog at all."""
+    incident_id = finished_postmortem(repo)
+    directory = f"incidents/{incident_id}"
+    triage_only = hook(stage_path(incident_id, 1))
+    assert (triage_only.code, triage_only.stdout) == (0, "")
+    assert not (repo.root / "CHANGELOG.md").exists()
+    assert hook(f"{directory}/incident.yaml").stdout == added_message(incident_id)
+    (repo.root / "CHANGELOG.md").unlink()
+    assert hook(stage_path(incident_id, 1), stage_path(incident_id, 4)).code == 1
+    assert entry(incident_id) in repo.read("CHANGELOG.md")
+
+
 def test_entry_goes_under_unreleased_fixed_keeping_every_other_byte(
     repo: Repo, hook: HookRunner
 ) -> None:

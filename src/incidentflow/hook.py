@@ -17,7 +17,9 @@ from incidentflow.goal_report import Problem
 from incidentflow.ids import ID_PATTERN
 from incidentflow.incident_index import index_relpath, refresh_for_commit
 from incidentflow.incidents import blocking_problems, evaluate, incident_dir
+from incidentflow.metadata import METADATA_NAME
 from incidentflow.snapshot import StagedIndex
+from incidentflow.stages import POSTMORTEM
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 
@@ -88,13 +90,15 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             # An incident with nothing left in the index is being deleted: nothing to check.
             ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
         resolver = _index_resolver(git)
+        finishing = _finishing(config, files)
         problems: list[Problem] = []
         entries: list[ChangelogEntry] = []
         for incident_id in ids:
             report = evaluate(staged, config, incident_id, resolver=resolver)
             found = blocking_problems(report)
             problems += found
-            entry = finished_entry(report, config) if not found else None
+            lands = check_all or incident_id in finishing
+            entry = finished_entry(report, config) if lands and not found else None
             if entry is not None:
                 entries.append(entry)
         # The commit must carry the entry, so the changelog is judged as staged too.
@@ -137,6 +141,23 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             f"staged; `git add {config.changelog}` and commit again"
         )
     return int(ExitCode.FAILED)
+
+
+def _finishing(config: Config, files: list[str]) -> set[str]:
+    """Incidents whose postmortem this commit may finish: it touches the postmortem itself or
+    `incident.yaml` (where `resolved_at` is set).
+
+    Only for these is the changelog read: a postmortem lands when it is committed, and a
+    typo fixed in an old incident's triage should not read a changelog that grows with every
+    incident. `incident changelog --check` covers entries missing for any other reason.
+    """
+    deciding = {POSTMORTEM.filename, METADATA_NAME}
+    return {
+        incident_id
+        for name in files
+        if name.replace("\\", "/").rpartition("/")[2] in deciding
+        for incident_id in touched_incidents(config, [name])
+    }
 
 
 def _entries(entries: list[ChangelogEntry]) -> str:
