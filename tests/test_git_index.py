@@ -201,3 +201,26 @@ def test_not_an_index(repo: Repo) -> None:
         IndexFile(b"PACK" + bytes(40))
     (repo.root / ".git" / "index").write_bytes(b"")
     assert open_index(str(repo.root)) is None
+
+
+@pytest.mark.parametrize("lookalike", [0o100644, 0o120000])
+def test_an_entry_field_holding_a_mode_does_not_mislead_the_search(
+    repo: Repo, lookalike: int
+) -> None:
+    """A group id of 33188 is the bytes of mode 100644. Read 8 bytes into such an entry, the
+    rest parses as a shorter entry named by the real name's tail ("0-" reads as a length of
+    45), ending where the real entry ends."""
+    names = [f"fonts/0-abc{n:05d}".ljust(53, "x") for n in range(1500)]
+    names += [f"fonts/0-abc{n:05d}" + "y" * (1 + n * 7 % 23) for n in range(1500)]
+    stage(repo, names + [f"doc{n:04d}.md" for n in range(300)])
+    index_path = repo.root / ".git" / "index"
+    data = bytearray(index_path.read_bytes())
+    assert data[4:8] == (2).to_bytes(4, "big")
+    pos = 12
+    for _ in range(int.from_bytes(data[8:12], "big")):
+        data[pos + 32 : pos + 36] = lookalike.to_bytes(4, "big")  # the group id
+        length = int.from_bytes(data[pos + 60 : pos + 62], "big") & 0xFFF
+        pos += (62 + length + 8) & ~7
+    data[-20:] = hashlib.sha1(bytes(data[:-20])).digest()  # git checks the checksum
+    index_path.write_bytes(bytes(data))
+    agrees_with_git(repo, [*names[::7], "fonts/", "fonts/0-abc00066/", "doc0001.md"])

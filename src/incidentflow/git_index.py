@@ -166,10 +166,31 @@ class IndexFile:
             candidate = min(found) - 24
             if (candidate - _HEADER) % 8 == 0:
                 entry = self._entry(candidate)
-                if entry is not None and self._is_boundary(candidate + entry[2]):
+                if (
+                    entry is not None
+                    and self._is_boundary(candidate + entry[2])
+                    and not self._overlapped(candidate, candidate + entry[2])
+                ):
                     return candidate
             pos = candidate + 1
         return None
+
+    def _overlapped(self, pos: int, end: int) -> bool:
+        """Whether another well-formed entry overlaps the one found at ``pos``..``end``.
+
+        An entry's own fields (a group id, a device number, an object id) can hold a mode's
+        bytes; read from there, the rest can parse as an entry that ends exactly where the
+        real one does. Such a reading always overlaps the real entry within its fixed part,
+        so any overlap rejects the position: rejecting a real start only costs a step.
+        """
+        for offset in range(-_FIXED // 8 * 8, _FIXED, 8):
+            start = pos + offset
+            if offset == 0 or start < _HEADER or start >= end:
+                continue
+            entry = self._entry(start)
+            if entry is not None and start < end and start + entry[2] > pos:
+                return True
+        return False
 
     def _is_boundary(self, pos: int) -> bool:
         """Whether ``pos`` is where an entry, the extensions or the checksum begins."""
