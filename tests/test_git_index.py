@@ -204,15 +204,17 @@ def test_not_an_index(repo: Repo) -> None:
 
 
 @pytest.mark.parametrize("lookalike", [0o100644, 0o120000])
+@pytest.mark.parametrize("mixed", [True, False], ids=["mixed", "every-entry"])
 def test_an_entry_field_holding_a_mode_does_not_mislead_the_search(
-    repo: Repo, lookalike: int
+    repo: Repo, lookalike: int, mixed: bool
 ) -> None:
     """A group id of 33188 is the bytes of mode 100644. Read 8 bytes into such an entry, the
     rest parses as a shorter entry named by the real name's tail ("0-" reads as a length of
-    45), ending where the real entry ends."""
+    45), ending where the real entry ends. Such ambiguity is left to git."""
     names = [f"fonts/0-abc{n:05d}".ljust(53, "x") for n in range(1500)]
-    names += [f"fonts/0-abc{n:05d}" + "y" * (1 + n * 7 % 23) for n in range(1500)]
-    stage(repo, names + [f"doc{n:04d}.md" for n in range(300)])
+    if mixed:
+        names += [f"fonts/0-abc{n:05d}" + "y" * (1 + n * 7 % 23) for n in range(1500)]
+    stage(repo, [*names, *(f"doc{n:04d}.md" for n in range(300))])
     index_path = repo.root / ".git" / "index"
     data = bytearray(index_path.read_bytes())
     assert data[4:8] == (2).to_bytes(4, "big")
@@ -223,4 +225,30 @@ def test_an_entry_field_holding_a_mode_does_not_mislead_the_search(
         pos += (62 + length + 8) & ~7
     data[-20:] = hashlib.sha1(bytes(data[:-20])).digest()  # git checks the checksum
     index_path.write_bytes(bytes(data))
-    agrees_with_git(repo, [*names[::7], "fonts/", "fonts/0-abc00066/", "doc0001.md"])
+    staged = ls_files(repo)
+    git = Git(repo.root)
+    try:
+        for name in [*names[::7], "doc0001.md"]:
+            assert git.staged_entries([name]) == {name: staged[name]}, name
+        assert git.staged_entries(["fonts/"]) == {
+            path: blob for path, blob in staged.items() if path.startswith("fonts/")
+        }
+        assert git.has_staged_under("fonts/")
+    finally:
+        git.close()
+
+
+def test_paths_git_would_normalize_are_left_to_git(repo: Repo) -> None:
+    """`./src/app.py` in a code reference means src/app.py, as `git cat-file :./src/app.py`."""
+    repo.write("src/app.py", "a\nb\n")
+    repo.git("add", "src/app.py")
+    git = Git(repo.root)
+    try:
+        for spelled in ("src/app.py", "./src/app.py"):
+            found = git.staged_object(spelled)
+            assert found is not None and found.data == b"a\nb\n", spelled
+        assert git.staged_object("src/./app.py") is None  # as `git cat-file :src/./app.py`
+        assert git.has_staged_under("./src/")
+        assert git.staged_entries(["./src/"]) == git.staged_entries(["src/"])
+    finally:
+        git.close()

@@ -28,7 +28,7 @@ _WINDOW = 4096  # bytes searched at a time for the next entry's mode
 
 
 class Unsupported(Exception):
-    """The index uses a feature this reader leaves to git."""
+    """The index uses a feature this reader leaves to git, or cannot be searched reliably."""
 
 
 class IndexFile:
@@ -166,11 +166,9 @@ class IndexFile:
             candidate = min(found) - 24
             if (candidate - _HEADER) % 8 == 0:
                 entry = self._entry(candidate)
-                if (
-                    entry is not None
-                    and self._is_boundary(candidate + entry[2])
-                    and not self._overlapped(candidate, candidate + entry[2])
-                ):
+                if entry is not None and self._is_boundary(candidate + entry[2]):
+                    if self._overlapped(candidate, candidate + entry[2]):
+                        raise Unsupported("entry boundaries are ambiguous here")
                     return candidate
             pos = candidate + 1
         return None
@@ -181,7 +179,7 @@ class IndexFile:
         An entry's own fields (a group id, a device number, an object id) can hold a mode's
         bytes; read from there, the rest can parse as an entry that ends exactly where the
         real one does. Such a reading always overlaps the real entry within its fixed part,
-        so any overlap rejects the position: rejecting a real start only costs a step.
+        so an overlap makes the boundaries ambiguous, and the lookup is left to git.
         """
         for offset in range(-_FIXED // 8 * 8, _FIXED, 8):
             start = pos + offset

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from incidentflow.errors import IncidentError
-from incidentflow.git_index import IndexFile, open_index
+from incidentflow.git_index import IndexFile, Unsupported, open_index
 from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
@@ -22,6 +22,17 @@ if TYPE_CHECKING:
     from typing import Any, BinaryIO, Literal
 
 _GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
+
+
+def _plain_path(path: str) -> bool:
+    """A path as the index stores it: no pathspec magic, no `.`, `..` or empty segments
+    (git normalizes `./src/app.py`; the index reader compares bytes)."""
+    if _GLOB_CHARS & set(path):
+        return False
+    parts = path.rstrip("/").split("/")
+    return all(part not in ("", ".", "..") for part in parts)
+
+
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
 
 
@@ -153,32 +164,43 @@ class Git:
         does not grow with the repository; otherwise through `git ls-files`.
         """
         index = self._index_file()
-        if index is None or any(_GLOB_CHARS & set(path) for path in paths):
+        if index is None or not all(_plain_path(path) for path in paths):
             return self.staged_blobs(paths)
         found: dict[str, str] = {}
-        for path in paths:
-            if path.endswith("/"):
-                found.update(index.under(path))
-            else:
-                blob = index.blob(path)
-                if blob is not None:
-                    found[path] = blob
+        try:
+            for path in paths:
+                if path.endswith("/"):
+                    found.update(index.under(path))
+                else:
+                    blob = index.blob(path)
+                    if blob is not None:
+                        found[path] = blob
+        except Unsupported:
+            self._index = None
+            return self.staged_blobs(paths)
         return found
 
     def staged_object(self, path: str) -> GitObject | None:
         """The object staged for ``path`` (stage 0), like `git cat-file :path`."""
         index = self._index_file()
-        if index is None:
+        if index is None or not _plain_path(path):
             return self.objects.read(f":{path}")
-        blob = index.blob(path)
+        try:
+            blob = index.blob(path)
+        except Unsupported:
+            self._index = None
+            return self.objects.read(f":{path}")
         return self.objects.read(blob) if blob is not None else None
 
     def has_staged_under(self, directory: str) -> bool:
         """Whether the index has any path under ``directory`` (ending in "/")."""
         index = self._index_file()
-        if index is None:
-            return bool(self.tracked_under(directory))
-        return index.has_under(directory)
+        if index is not None and _plain_path(directory):
+            try:
+                return index.has_under(directory)
+            except Unsupported:
+                self._index = None
+        return bool(self.tracked_under(directory))
 
     def _index_file(self) -> IndexFile | None:
         if self._index is False:
