@@ -10,6 +10,7 @@ from conftest import Repo, incident
 from hypothesis import given
 from hypothesis import strategies as st
 
+from incidentflow.errors import IncidentError
 from incidentflow.ids import ID_PATTERN, new_id, slugify
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -154,14 +155,20 @@ def test_clock_times_on_the_days_clocks_change() -> None:
     assert parse_user_time("01:30", now=later, tz=los_angeles).isoformat() == (
         "2026-11-01T01:30:00-08:00"
     )
-    # 2026-03-08: 02:00-03:00 is skipped; 02:30 did not happen that day, so it is the day
-    # before's.
+    # 2026-03-08: 02:00-03:00 is skipped, so 02:30 names no moment that day.
     spring = dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.timezone.utc)  # 05:00 PDT
-    assert parse_user_time("02:30", now=spring, tz=los_angeles).isoformat() == (
-        "2026-03-07T02:30:00-08:00"
-    )
     assert parse_user_time("03:30", now=spring, tz=los_angeles).isoformat() == (
         "2026-03-08T03:30:00-07:00"
+    )
+    skipped = "the clocks in America/Los_Angeles skipped it on 2026-03-08"
+    with pytest.raises(IncidentError, match=skipped):
+        parse_user_time("02:30", now=spring, tz=los_angeles)
+    # At 01:00 the next day, 02:30 means yesterday's, which was skipped too.
+    next_night = dt.datetime(2026, 3, 9, 8, 0, tzinfo=dt.timezone.utc)  # 01:00 PDT
+    with pytest.raises(IncidentError, match=skipped):
+        parse_user_time("02:30", now=next_night, tz=los_angeles)
+    assert parse_user_time("00:30", now=next_night, tz=los_angeles).isoformat() == (
+        "2026-03-09T00:30:00-07:00"
     )
 
 

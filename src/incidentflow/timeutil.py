@@ -80,29 +80,37 @@ def _last_clock_time(
 ) -> dt.datetime:
     """The latest moment, not after ``now``, when the clock in ``tz`` showed that time.
 
-    Usually today's, or yesterday's when typed just after midnight. On the day clocks go
-    back the hour repeats, and both of its moments are candidates; on the day they go
-    forward, a time in the skipped hour never happened that day.
+    Usually today's, or yesterday's when the time is later than the clock shows now (typed
+    just after midnight). On the day clocks go back the hour repeats, and both of its moments
+    count; a time in the hour skipped when clocks went forward is refused, since it names no
+    moment at all.
     """
     local = now.astimezone(tz)
-    candidates = []
+    today_is_meant = (hour, minute, second) <= (local.hour, local.minute, local.second)
     for day in (local, local - dt.timedelta(days=1)):
-        for fold in (0, 1):
-            try:
-                moment = day.replace(
-                    hour=hour, minute=minute, second=second, microsecond=0, fold=fold
-                )
-            except ValueError:
-                raise IncidentError(f"invalid time {value!r}: no such time of day") from None
-            shown = moment.astimezone(dt.timezone.utc).astimezone(tz)
-            if (shown.hour, shown.minute, shown.second) != (hour, minute, second):
-                continue  # in the hour skipped when clocks went forward
-            if moment.timestamp() <= now.timestamp():
-                candidates.append(moment)
-    if not candidates:
-        raise IncidentError(f"invalid time {value!r}: that time did not happen today in {tz}")
-    latest = max(candidates, key=lambda moment: moment.timestamp())
-    return latest.astimezone(tz)  # the offset in force at that moment
+        try:
+            moments = [
+                day.replace(hour=hour, minute=minute, second=second, microsecond=0, fold=fold)
+                for fold in (0, 1)
+            ]
+        except ValueError:
+            raise IncidentError(f"invalid time {value!r}: no such time of day") from None
+        real = [moment for moment in moments if _exists(moment, tz)]
+        past = [moment for moment in real if moment.timestamp() <= now.timestamp()]
+        if past:
+            return max(past, key=lambda moment: moment.timestamp()).astimezone(tz)
+        if not real and (day is not local or today_is_meant):
+            raise IncidentError(
+                f"invalid time {value!r}: the clocks in {tz} skipped it on "
+                f"{day.date().isoformat()}; give the full time with its offset"
+            )
+    raise IncidentError(f"invalid time {value!r}: no such time in the last day")  # unreachable
+
+
+def _exists(moment: dt.datetime, tz: dt.tzinfo) -> bool:
+    """False for a wall time in the gap when clocks went forward."""
+    shown = moment.astimezone(dt.timezone.utc).astimezone(tz)
+    return (shown.hour, shown.minute, shown.second) == (moment.hour, moment.minute, moment.second)
 
 
 def isoformat(value: dt.datetime) -> str:
