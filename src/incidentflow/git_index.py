@@ -42,7 +42,6 @@ class IndexFile:
         if self._version not in (2, 3):
             raise Unsupported(f"index version {self._version}")
         self._count = int.from_bytes(data[8:12], "big")
-        self._limit = len(data) - _HASH
         self._limit = self._entries_end()
 
     def _entries_end(self) -> int:

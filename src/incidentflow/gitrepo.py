@@ -163,9 +163,24 @@ class Git:
         Looked up in the index file itself when it can be read directly, at a cost that
         does not grow with the repository; otherwise through `git ls-files`.
         """
+        found = self._staged_in_index_file(paths)
+        return self.staged_blobs(paths) if found is None else found
+
+    def staged_object(self, path: str) -> GitObject | None:
+        """The object staged for ``path`` (stage 0), like `git cat-file :path`."""
+        found = self._staged_in_index_file([path])
+        if found is None:
+            return self.objects.read(f":{path}")
+        blob = found.get(path)
+        return self.objects.read(blob) if blob is not None else None
+
+    def _staged_in_index_file(self, paths: list[str]) -> dict[str, str] | None:
+        """Stage-0 ids of exact paths and ``dir/`` prefixes read from the index file, or
+        None when git must answer (an index format, a path spelling or an ambiguity the
+        reader leaves to git)."""
         index = self._index_file()
         if index is None or not all(_plain_path(path) for path in paths):
-            return self.staged_blobs(paths)
+            return None
         found: dict[str, str] = {}
         try:
             for path in paths:
@@ -177,20 +192,8 @@ class Git:
                         found[path] = blob
         except Unsupported:
             self._index = None
-            return self.staged_blobs(paths)
+            return None
         return found
-
-    def staged_object(self, path: str) -> GitObject | None:
-        """The object staged for ``path`` (stage 0), like `git cat-file :path`."""
-        index = self._index_file()
-        if index is None or not _plain_path(path):
-            return self.objects.read(f":{path}")
-        try:
-            blob = index.blob(path)
-        except Unsupported:
-            self._index = None
-            return self.objects.read(f":{path}")
-        return self.objects.read(blob) if blob is not None else None
 
     def has_staged_under(self, directory: str) -> bool:
         """Whether the index has any path under ``directory`` (ending in "/")."""
