@@ -152,12 +152,8 @@ def _finishing(config: Config, files: list[str]) -> set[str]:
     incident. `incident changelog --check` covers entries missing for any other reason.
     """
     deciding = {POSTMORTEM.filename, METADATA_NAME}
-    return {
-        incident_id
-        for name in files
-        if name.replace("\\", "/").rpartition("/")[2] in deciding
-        for incident_id in touched_incidents(config, [name])
-    }
+    named = [name for name in files if name.replace("\\", "/").rpartition("/")[2] in deciding]
+    return set(touched_incidents(config, named))
 
 
 def _entries(entries: list[ChangelogEntry]) -> str:
