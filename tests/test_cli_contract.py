@@ -7,13 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from conftest import Repo, incident
 
 from incidentflow.cli import cli
 from incidentflow.error_handler import report_failure
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = sorted(cli.list_commands(click.Context(cli)))
 
 
 def test_the_commands_of_the_spec_exist() -> None:
@@ -36,7 +37,8 @@ def test_the_commands_of_the_spec_exist() -> None:
 def test_every_command_has_help(name: str) -> None:
     result = incident(name, "--help")
     assert result.exit_code == 0
-    command = cli.commands[name]
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None
     assert command.help and len(command.help.strip()) > 20
     assert f"Usage: cli {name}" in result.stdout or f"Usage: incident {name}" in result.stdout
 

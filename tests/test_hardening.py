@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from conftest import Repo, incident
 
@@ -42,7 +43,7 @@ MINIMAL_ARGS: dict[str, list[str]] = {
     "changelog": ["--check"],
     "index": ["--check"],
 }
-COMMANDS = sorted(cli.commands)
+COMMANDS = sorted(cli.list_commands(click.Context(cli)))
 
 
 # --- helpers shared by the hardening modules ------------------------------------------------

@@ -1,36 +1,55 @@
-"""The Click command group: one `add_command` per command module; no logic lives here."""
+"""The Click command group: one module per command, imported only when that command runs.
+
+`incident list` must not pay for Jinja2 (which `prompt` needs) and so on; `--help` imports
+them all to show their one-line summaries. No logic lives here.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
 
 from incidentflow import __version__
-from incidentflow.commands import (
-    actions_cmd,
-    changelog_cmd,
-    check_cmd,
-    draft_cmd,
-    hook_cmd,
-    index_cmd,
-    init_cmd,
-    list_cmd,
-    log_cmd,
-    new_cmd,
-    next_cmd,
-    pr_body_cmd,
-    prompt_cmd,
-    report_cmd,
-    show_cmd,
-    stats_cmd,
-    timeline_cmd,
-)
 from incidentflow.error_handler import debug_enabled, report_failure
+
+# Command name → module under incidentflow.commands, in the order `--help` lists them.
+COMMANDS = {
+    "new": "new_cmd",
+    "list": "list_cmd",
+    "show": "show_cmd",
+    "check": "check_cmd",
+    "next": "next_cmd",
+    "prompt": "prompt_cmd",
+    "draft": "draft_cmd",
+    "log": "log_cmd",
+    "timeline": "timeline_cmd",
+    "actions": "actions_cmd",
+    "stats": "stats_cmd",
+    "init": "init_cmd",
+    "changelog": "changelog_cmd",
+    "index": "index_cmd",
+    "report": "report_cmd",
+    "pr-body": "pr_body_cmd",
+    "hook": "hook_cmd",
+}
 
 
 class _Group(click.Group):
-    """Turns every failure of a command into one line and an exit code (see error_handler)."""
+    """Loads each command on first use, and turns every failure of a command into one line
+    and an exit code (see error_handler)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command = importlib.import_module(f"incidentflow.commands.{module}").command
+        assert isinstance(command, click.Command) and command.name == cmd_name
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -54,28 +73,6 @@ def cli(debug: bool) -> None:
     only when the one before meets its goal. Exit codes: 0 success, 1 a check or goal
     failed, 2 usage error or bad input, 70 a bug in incidentflow.
     """
-
-
-for _module in (
-    new_cmd,
-    list_cmd,
-    show_cmd,
-    check_cmd,
-    next_cmd,
-    prompt_cmd,
-    draft_cmd,
-    log_cmd,
-    timeline_cmd,
-    actions_cmd,
-    stats_cmd,
-    init_cmd,
-    changelog_cmd,
-    index_cmd,
-    report_cmd,
-    pr_body_cmd,
-    hook_cmd,
-):
-    cli.add_command(_module.command)
 
 
 def run_cli(args: list[str]) -> int:
