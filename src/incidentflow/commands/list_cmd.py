@@ -28,6 +28,8 @@ def _table(rows: list[Row]) -> None:
     widths = [
         max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)
     ]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in cells:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in (headers, *cells)
+    ]
+    click.echo("\n".join(lines))  # one write: thousands of rows, one echo
