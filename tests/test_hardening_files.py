@@ -7,6 +7,7 @@ like plain ones; huge files stay fast; nothing the tool reads is changed by read
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 
 import pytest
@@ -230,6 +231,17 @@ def test_a_ten_megabyte_diagnosis_full_of_code_references(triaged: Repo) -> None
     assert len(problems) == 1
     assert problems[0].startswith(f"{DIAGNOSIS}:")
     assert "app.py:9" in problems[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_in_place_of_a_stage_file_reads_as_absent_without_blocking(
+    triaged: Repo,
+) -> None:
+    os.mkfifo(triaged.root / DIAGNOSIS)  # nothing ever writes to it: opening it could block
+    checked = run_module("check", cwd=triaged.root, timeout=15)
+    assert (checked.returncode, checked.stdout) == (0, "")
+    listed = run_module("list", "--json", cwd=triaged.root, timeout=15)
+    assert [row["stage"] for row in json.loads(listed.stdout)] == ["triage"]
 
 
 # --- the changelog --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 from incidentflow.errors import IncidentError
@@ -28,27 +29,44 @@ class WorkingTree(Snapshot):
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = os.fspath(root)
 
     def read(self, relpath: str) -> bytes | None:
-        """Read from disk; a directory or missing file reads as absent.
+        """Read from disk; a directory, a missing file or anything but a regular file (a FIFO
+        would block) reads as absent.
 
-        A symlink is followed only when its target is inside the repository.
+        A symlink is followed only when its target is inside the repository. Called for
+        every file of every incident by `list` and `check --all`, so it stays at the level
+        of file descriptors.
         """
-        path = self.root / relpath
+        path = os.path.join(self._root, relpath)
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            fd = os.open(path, _READ_FLAGS)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise IncidentError(f"{relpath}: cannot read: {exc.strerror}") from None
-            ensure_inside(self.root, path, shown=relpath)
-            return self.read(os.path.relpath(path.resolve(), self.root.resolve()))
-        with os.fdopen(fd, "rb") as handle:
-            try:
-                return handle.read()
-            except IsADirectoryError:
+            ensure_inside(self.root, Path(path), shown=relpath)
+            return self.read(os.path.relpath(Path(path).resolve(), self.root.resolve()))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
                 return None
+            chunks = []
+            size = info.st_size + 1  # one read for the whole file, one more to see its end
+            while chunk := os.read(fd, size):
+                chunks.append(chunk)
+                size = 1 << 16
+            return b"".join(chunks)
+        except OSError as exc:
+            raise IncidentError(f"{relpath}: cannot read: {exc.strerror}") from None
+        finally:
+            os.close(fd)
+
+
+# Never follow a final symlink blindly (see read); never block opening a FIFO.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 class StagedIndex(Snapshot):
