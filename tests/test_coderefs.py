@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import Repo, incident
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from incidentflow.coderefs import find_refs, parse_ref
+from incidentflow.coderefs import _blank_fences, find_refs, parse_ref
+from incidentflow.markdown_sections import code_spans
 from incidentflow.workspace import Workspace
 
 
@@ -121,3 +126,31 @@ def test_unstaged_working_tree_file_does_not_count(repo: Repo) -> None:
     repo.write("src/later.py", "x\n")
     assert resolve(repo, "src/later.py") == "`src/later.py` does not exist in HEAD"
     assert incident("--help").exit_code == 0
+
+
+# --- the scanners against the regular expressions that define them -------------------------
+
+# CommonMark's pairing of backtick runs, and fenced blocks as find_refs hides them, written as
+# the plain regular expressions the faster scanners in the code must agree with.
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+FENCE = re.compile(r"(?ms)^ {0,3}(`{3,}|~{3,}).*?(^ {0,3}\1[`~]*[ \t]*$|\Z)")
+PIECES = st.sampled_from(
+    ["`", "``", "```", "````", "``````", "~~~", "~~~~", "```~~", "    ```", "   ```", "\n",
+     "\n", "\n```\n", "\n~~~ info\n", " ", " \t", "x", "a b", "\r\n", "<!--", "-->",
+     "<!-- ai-draft -->", "<!-- /ai-draft -->", "app.py", "src/app.py:42", "3f9a2c1"]
+)  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_code_spans_pair_backtick_runs_as_the_regex_does(text: str) -> None:
+    expected = [(m.start(2), m.end(2)) for m in CODE_SPAN.finditer(text)]
+    assert code_spans(text) == expected
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_fenced_blocks_are_blanked_as_the_regex_does(text: str) -> None:
+    expected = FENCE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    assert _blank_fences(text) == expected
+    assert len(_blank_fences(text)) == len(text)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from incidentflow.markdown_sections import without_drafts_and_comments
+from incidentflow.markdown_sections import blank, code_spans, without_drafts_and_comments
 from incidentflow.records import Record
 
 _EXTENSION_WORDS = (
@@ -28,12 +28,12 @@ _EXTENSION_WORDS = (
     "dockerfile ex exs erl hrl clj lua pl pm r jl dart zig nix j2 jinja tmpl tpl csv"
 )
 _SOURCE_EXTENSIONS = frozenset(_EXTENSION_WORDS.split())
+_WHITESPACE = re.compile(r"\s")
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _PATH_CHARS = re.compile(r"^[A-Za-z0-9_.@+\-/]+$")
 _REV = re.compile(r"^[A-Za-z0-9_.\-/~^@{}]+$")
 _LINES = re.compile(r"^(\d+)(?:-(\d+))?$")
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-_FENCE = re.compile(r"(?ms)^ {0,3}(`{3,}|~{3,}).*?(^ {0,3}\1[`~]*[ \t]*$|\Z)")
+_FENCE_TAIL = re.compile(r"[`~]*[ \t]*")
 
 
 class CodeRef(Record):
@@ -64,7 +64,7 @@ class CodeRef(Record):
 def parse_ref(span: str, *, line: int = 0) -> CodeRef | None:
     """Classify one code span's content; None when it is code rather than a location."""
     text = span.strip()
-    if not text or any(ch.isspace() for ch in text) or "://" in text:
+    if not text or _WHITESPACE.search(text) or "://" in text:
         return None
     if _SHA.match(text):
         has_digit = any(ch.isdigit() for ch in text)
@@ -102,19 +102,69 @@ def _looks_like_path(path: str, *, has_lines: bool) -> bool:
 
 def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
     """Every reference in ``text`` (whose first line is ``first_line`` of its file)."""
-    visible = _FENCE.sub(
-        lambda m: re.sub(r"[^\n]", " ", m.group(0)), without_drafts_and_comments(text)
-    )
+    if "`" not in text:
+        return []
+    visible = without_drafts_and_comments(text)
+    visible = _blank_fences(visible)
     refs = []
     line, counted = first_line, 0
-    for match in _CODE_SPAN.finditer(visible):
+    for start, end in code_spans(visible):
         # Count newlines incrementally: a huge file with many spans stays linear.
-        line += visible.count("\n", counted, match.start(2))
-        counted = match.start(2)
-        ref = parse_ref(match.group(2), line=line)
+        line += visible.count("\n", counted, start)
+        counted = start
+        ref = parse_ref(visible[start:end], line=line)
         if ref is not None:
             refs.append(ref)
     return refs
+
+
+def _blank_fences(text: str) -> str:
+    """Blank out fenced code blocks (one left open runs to the end), keeping every line.
+
+    A fence opens on a line of up to 3 spaces and 3+ backticks or tildes, and closes on a
+    later line of up to 3 spaces, the same run, more fence characters and blanks. Only
+    lines holding a run are looked at: a regex anchored at every line start costs more.
+    """
+    pieces = []
+    done = search = 0
+    while True:
+        opener = _next_run_at_line_start(text, search, ("```", "~~~"))
+        if opener is None:
+            break
+        line_start, at = opener
+        run_end = at + 1
+        while run_end < len(text) and text[run_end] == text[at]:
+            run_end += 1
+        run = text[at:run_end]
+        after_opener = text.find("\n", run_end) + 1
+        end = len(text)
+        position = after_opener
+        while after_opener and (closer := _next_run_at_line_start(text, position, (run,))):
+            line_end = text.find("\n", closer[1])
+            line_end = len(text) if line_end == -1 else line_end
+            if _FENCE_TAIL.fullmatch(text, closer[1] + len(run), line_end):
+                end = line_end
+                break
+            position = closer[1] + 1
+        pieces += [text[done:line_start], blank(text[line_start:end])]
+        done = search = end
+        if end == len(text):
+            break
+    return "".join(pieces) + text[done:] if pieces else text
+
+
+def _next_run_at_line_start(text: str, start: int, runs: tuple[str, ...]) -> tuple[int, int] | None:
+    """The first of ``runs`` from ``start`` on that begins a line (after up to 3 spaces):
+    its line's start and its own position."""
+    while True:
+        found = [at for at in (text.find(run, start) for run in runs) if at != -1]
+        if not found:
+            return None
+        at = min(found)
+        line_start = text.rfind("\n", 0, at) + 1
+        if line_start >= start and at - line_start <= 3 and not text[line_start:at].strip(" "):
+            return line_start, at
+        start = at + 1
 
 
 class Blob(Record):

@@ -13,9 +13,8 @@ import re
 
 from incidentflow.records import Record
 
-# Characters a block construct that matters here can start with (after up to 3 spaces).
-_BLOCK_STARTERS = frozenset("#`~<=-*_")
-_CONTAINER_STARTERS = frozenset(">+0123456789")
+# First characters (after up to 3 spaces) of setext underlines, thematic breaks and list items.
+_OTHER_STARTERS = frozenset("=-*_+0123456789")
 _QUOTE = re.compile(r" {0,3}> ?")
 _LIST_MARKER = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])(?= |$)")
 _FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
@@ -155,17 +154,69 @@ def meaningful_text(body: str) -> str:
 
 def blank_out(text: str, pattern: re.Pattern[str]) -> str:
     """Replace each match with spaces, keeping newlines, so offsets and lines stay valid."""
-    return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    return pattern.sub(_spaces, text)
+
+
+def _spaces(match: re.Match[str]) -> str:
+    return blank(match.group(0))
+
+
+def blank(text: str) -> str:
+    """``text`` with every character but newlines made a space."""
+    if "\n" not in text:
+        return " " * len(text)
+    return "\n".join(" " * len(line) for line in text.split("\n"))
 
 
 def without_drafts_and_comments(text: str) -> str:
     """Blank out AI drafts and HTML comments, keeping every line where it was."""
-    return blank_out(blank_out(text, _AI_DRAFT), _COMMENT)
+    if "<!--" in text:  # both start so
+        text = blank_out(text, _AI_DRAFT)
+        if "<!--" in text:
+            text = blank_out(text, _COMMENT)
+    return text
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Where each inline code span's content starts and ends in ``text``.
+
+    Paired as CommonMark pairs them: a run of backticks opens a span that the next run of
+    exactly its length closes; a run that nothing closes is plain text. Linear in the text
+    (a regex would retry every position and every later run).
+    """
+    runs: list[tuple[int, int]] = []  # (start, length) of each maximal run of backticks
+    size = len(text)
+    position = text.find("`")
+    while position != -1:
+        end = position + 1
+        while end < size and text[end] == "`":
+            end += 1
+        runs.append((position, end - position))
+        position = text.find("`", end)
+    following = [-1] * len(runs)  # the next run of the same length, if any
+    latest: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1]
+        following[index] = latest.get(length, -1)
+        latest[length] = index
+    spans = []
+    index = 0
+    while index < len(runs):
+        closer = following[index]
+        if closer == -1:
+            index += 1
+            continue
+        start, length = runs[index]
+        spans.append((start + length, runs[closer][0]))
+        index = closer + 1
+    return spans
 
 
 def split_lines(text: str) -> list[str]:
     """Lines as CommonMark sees them: `\\n`, `\\r\\n` and lone `\\r` end a line."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if "\r" in text:  # rare, and a replace that finds nothing still costs a scan
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
 
 
 @functools.lru_cache(maxsize=32)
@@ -203,7 +254,7 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
     fence: tuple[str, int] | None = None
     html_end: tuple[str, ...] | None = None
     in_html_until_blank = False
-    paragraph: list[tuple[int, str]] = []
+    paragraph: int | None = None  # index of the open paragraph's first line
     # Containers: a list item (its content indent) or a block quote. Headings inside them
     # are not top-level; their paragraphs may continue lazily on unindented lines.
     item_indent: int | None = None
@@ -217,7 +268,6 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
         line = lines[index]
         if "\t" in line:
             line = line.expandtabs(4)
-        number = index + 1
         blank = not line.strip()
         if fence is not None:
             match = _FENCE_CLOSE.match(line)
@@ -274,62 +324,68 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
         after_blank = False
 
         if blank:
-            paragraph = []
+            paragraph = None
             continue
         if indent >= 4:
-            if paragraph:
-                paragraph.append((number, line))
-            continue
+            continue  # indented code, or a continuation of the open paragraph
+        # Each block construct has its own first characters; try only those that can match.
         first = line[indent]
-        if first not in _BLOCK_STARTERS and first not in _CONTAINER_STARTERS:
-            paragraph.append((number, line))
-            continue
-        if paragraph and _SETEXT.match(line):
-            level = 1 if line.strip()[0] == "=" else 2
-            text = " ".join(part.strip() for _, part in paragraph)
-            headings.append(Heading(level, text, paragraph[0][0], number))
-            paragraph = []
-            continue
-        if _THEMATIC.match(line):
-            paragraph = []
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            level = len(atx.group(1))
-            title = _ATX_CLOSING.sub("", (atx.group(2) or "").strip()).strip()
-            headings.append(Heading(level, title, number, number))
-            paragraph = []
-            continue
-        fence_open = _fence_open(line)
-        if fence_open:
-            fence = (fence_open.group(1)[0], len(fence_open.group(1)))
-            paragraph = []
-            continue
-        if _QUOTE.match(line):
+        if first == "#":
+            atx = _ATX.match(line)
+            if atx:
+                title = (atx.group(2) or "").strip()
+                if title.endswith("#"):
+                    title = _ATX_CLOSING.sub("", title).strip()
+                headings.append(Heading(len(atx.group(1)), title, index + 1, index + 1))
+                paragraph = None
+                continue
+        elif first == "<":
+            html = _html_block(line, interrupting=paragraph is not None)
+            if html is not None:
+                paragraph = None
+                if isinstance(html, str):
+                    in_html_until_blank = True
+                else:
+                    tail = line[line.index("<") + 1 :].lower()
+                    if not any(marker in tail for marker in html):
+                        html_end = html
+                continue
+        elif first in "`~":
+            fence_open = _fence_open(line)
+            if fence_open:
+                fence = (fence_open.group(1)[0], len(fence_open.group(1)))
+                paragraph = None
+                continue
+        elif first == ">":
             in_quote = True
             quote_depth = _quote_depth(line)
             container_paragraph = _opens_paragraph(line)
-            paragraph = []
+            paragraph = None
             continue
-        item = _list_item(line, interrupting=bool(paragraph))
-        if item is not None:
-            item_indent = item
-            item_empty = not line[item:].strip() if len(line) > item else True
-            container_paragraph = _opens_paragraph(line)
-            paragraph = []
-            continue
-        html = _html_block(line, interrupting=bool(paragraph))
-        if html is not None:
-            paragraph = []
-            if isinstance(html, str):
-                in_html_until_blank = True
-            else:
-                tail = line[line.index("<") + 1 :].lower()
-                if not any(marker in tail for marker in html):
-                    html_end = html
-            continue
-        paragraph.append((number, line))
+        elif first in _OTHER_STARTERS:
+            if paragraph is not None and first in "=-" and _SETEXT.match(line):
+                text = " ".join(_expanded(part).strip() for part in lines[paragraph:index])
+                level = 1 if first == "=" else 2
+                headings.append(Heading(level, text, paragraph + 1, index + 1))
+                paragraph = None
+                continue
+            if first in "-*_" and _THEMATIC.match(line):
+                paragraph = None
+                continue
+            item = _list_item(line, interrupting=paragraph is not None)
+            if item is not None:
+                item_indent = item
+                item_empty = not line[item:].strip() if len(line) > item else True
+                container_paragraph = _opens_paragraph(line)
+                paragraph = None
+                continue
+        if paragraph is None:
+            paragraph = index  # a paragraph opens (setext headings need its lines)
     return headings
+
+
+def _expanded(line: str) -> str:
+    return line.expandtabs(4) if "\t" in line else line
 
 
 def _fence_open(line: str) -> re.Match[str] | None:
