@@ -48,8 +48,9 @@ def load_safe(text: str, *, path: str, line_offset: int = 0) -> Any:
 
 
 _UNSUPPORTED: Any = object()
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(.*?))?[ \t]*")
-_ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*?)[ \t]*")
+# Values are taken greedily and stripped after: a lazy `(.*?)[ \t]*` retries every character.
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(.*))?")
+_ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*)")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.@/+-]*(?: [A-Za-z0-9_.@/+-]+)*")
 _ID = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*")
 _ASCII_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
@@ -87,7 +88,7 @@ def load_simple(text: str) -> Any:
         match = _KEY_LINE.fullmatch(line)
         if match is None or match.group(1) in result or match.group(1) in _SPECIAL:
             return _UNSUPPORTED
-        key, raw = match.group(1), match.group(2)
+        key, raw = match.group(1), (match.group(2) or "").rstrip(" \t")
         if raw:
             value = _scalar(raw, in_list=False)
             if value is _UNSUPPORTED:
@@ -97,7 +98,7 @@ def load_simple(text: str) -> Any:
         items = []
         while index < len(lines) and lines[index].lstrip().startswith("- "):
             item = _ITEM_LINE.fullmatch(lines[index])
-            value = _scalar(item.group(1), in_list=True) if item else _UNSUPPORTED
+            value = _scalar(item.group(1).rstrip(" \t"), in_list=True) if item else _UNSUPPORTED
             if value is _UNSUPPORTED or isinstance(value, list):
                 return _UNSUPPORTED
             items.append(value)
