@@ -138,11 +138,13 @@ class Document(Record):
         return duplicates
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_title(title: str) -> str:
     """Compare section titles without regard to case or spacing."""
     return " ".join(title.split()).casefold()
 
 
+@functools.lru_cache(maxsize=256)  # a goal check asks of one section several times
 def meaningful_text(body: str) -> str:
     """Strip AI drafts, HTML comments and `TODO` placeholders; what is left is a person's."""
     if "<!--" in body:

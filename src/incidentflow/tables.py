@@ -6,6 +6,7 @@ import re
 
 from incidentflow.records import Record
 
+_PIPE = re.compile(r"(?<!\\)\|")  # a cell separator, not an escaped `\|`
 _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
@@ -37,8 +38,9 @@ def split_row(line: str) -> list[str]:
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
-    cells = re.split(r"(?<!\\)\|", text)
-    return [cell.strip().replace("\\|", "|") for cell in cells]
+    if "\\" not in text:
+        return [cell.strip() for cell in text.split("|")]
+    return [cell.strip().replace("\\|", "|") for cell in _PIPE.split(text)]
 
 
 def first_table(text: str, *, first_line: int) -> Table | None:
