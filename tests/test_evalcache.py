@@ -90,6 +90,39 @@ def test_an_edit_in_the_working_tree_is_never_answered_from_the_cache(
     )
 
 
+def test_an_untracked_stage_file_is_never_answered_from_the_cache(
+    repo: Repo, committed: Path
+) -> None:
+    assert json.loads(incident("list", "--json").stdout)[0]["stage"] == "diagnosis"
+    assert incident("check", "--all").exit_code == 0
+    # Not added to git: the cached answers for the tracked files must not be reused.
+    (committed / "03-summary.md").write_text("## Status\n\nWritten without front matter.\n")
+    assert json.loads(incident("list", "--json").stdout)[0]["stage"] == "summary"
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert "03-summary.md:1: has no front matter" in result.stdout
+
+
+def test_a_symlinked_stage_file_is_read_through_the_link_every_time(
+    repo: Repo, committed: Path
+) -> None:
+    # The index records the link, not the file it points at: its blob id says nothing of
+    # the content a check reads.
+    shared = repo.root / "docs" / "triage.md"
+    shared.parent.mkdir()
+    triage = committed / "01-triage.md"
+    shared.write_text(triage.read_text())
+    triage.unlink()
+    triage.symlink_to("../../docs/triage.md")
+    repo.commit_all("triage kept in docs")
+    assert incident("check", "--all").exit_code == 0
+    shared.write_text(shared.read_text().replace("All users.", "TODO"))
+    repo.commit_all("unfill impact")
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert 'section "Impact" is not filled in' in result.stdout
+
+
 def test_checkout_of_another_branch_gives_that_branch_its_answer(
     repo: Repo, committed: Path
 ) -> None:

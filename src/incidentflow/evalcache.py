@@ -3,11 +3,15 @@
 `incident list` and `incident check --all` over thousands of incidents would otherwise parse
 every stage file on every run. Results are stored under the content of their inputs: the blob
 ids git already records for clean tracked files. A file that is modified, deleted or untracked
-in the working tree has no trustworthy id, so its incident is evaluated afresh and not cached.
+in the working tree has no trustworthy id, so its incident is evaluated afresh and not cached;
+so is an incident whose files include a symlink (its blob is the link, not what it points at).
 git's own stat checks (including its "racily clean" handling) decide what is clean, so the
 cache stays correct across checkout, rebase and merge by construction: the same bytes give the
 same answer, and a result is never reused for bytes it was not computed from. The key also
 covers `.incident.yaml` and the code that computes the results.
+
+The git queries run while the results are computed, so a run without a usable cache (a fresh
+clone) costs little more than the evaluation itself.
 
 The cache lives in the git directory (never committed); a missing, corrupt or unwritable cache
 only costs speed.
@@ -18,19 +22,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from incidentflow import __version__
 from incidentflow.config import CONFIG_NAME
-from incidentflow.gitrepo import Git
+from incidentflow.gitrepo import Git, Started
 from incidentflow.metadata import METADATA_NAME
 from incidentflow.parallel import map_in_processes
 from incidentflow.stages import STAGES
 
 CACHE_NAME = "incidentflow-cache.json"
 RELEVANT = (METADATA_NAME, *(stage.filename for stage in STAGES))
+_SYMLINK = "120000"
 
 
 class ContentCache:
@@ -38,15 +44,16 @@ class ContentCache:
 
     def __init__(self, git: Git, root: Path, incidents_dir: str) -> None:
         self.root = root
-        self.prefix = "" if incidents_dir == "." else incidents_dir.rstrip("/") + "/"
         self.path = _cache_path(git)
         self.salt = _salt(root)
         self.entries: dict[str, Any] = {}
         self.fresh: dict[str, Any] = {}
-        self.blobs: dict[str, str] = {}
-        self.unstable: set[str] = set()
+        spec = incidents_dir.rstrip("/") + "/" if incidents_dir != "." else "."
+        # Started now, read when the keys are first needed.
+        self._staged: Started | None = git.start("ls-files", "--stage", "-z", "--", spec)
+        self._changed: Started | None = git.start("diff-files", "--name-only", "-z", "--", spec)
+        self._signatures: dict[str, str | None] = {}
         self._load()
-        self._scan(git, incidents_dir)
 
     def _load(self) -> None:
         try:
@@ -60,34 +67,51 @@ class ContentCache:
         ):
             self.entries = data["entries"]
 
-    def _scan(self, git: Git, incidents_dir: str) -> None:
-        spec = incidents_dir.rstrip("/") + "/" if incidents_dir != "." else "."
-        for record in git.run("ls-files", "--stage", "-z", "--", spec).split("\0"):
-            if record:
-                meta, _, path = record.partition("\t")
-                parts = meta.split()
-                if len(parts) == 3 and parts[2] == "0":
-                    self.blobs[path] = parts[1]
-        changed = git.run("diff-files", "--name-only", "-z", "--", spec).split("\0")
-        untracked = git.run("ls-files", "--others", "-z", "--", spec).split("\0")
-        for path in (*changed, *untracked):
-            if path:
-                directory, _, name = path.rpartition("/")
-                if name in RELEVANT:
-                    self.unstable.add(directory)
+    def _scan(self) -> None:
+        """Each directory's tracked relevant files and their blob ids, as one signature;
+        None for a directory with a modified, deleted or symlinked relevant file."""
+        if self._staged is None or self._changed is None:
+            return
+        staged, self._staged = self._staged.output(), None
+        changed, self._changed = self._changed.output(), None
+        files: dict[str, list[str]] = {}
+        unstable = set()
+        for record in staged.split("\0"):
+            meta, _, path = record.partition("\t")
+            directory, _, name = path.rpartition("/")
+            if name not in RELEVANT:
+                continue
+            mode, blob, stage = meta.split(" ")
+            if stage != "0" or mode == _SYMLINK:
+                unstable.add(directory)  # a conflict, or content that is not the blob's
+            files.setdefault(directory, []).append(f"{name}={blob}")
+        for path in changed.split("\0"):
+            directory, _, name = path.rpartition("/")
+            if name in RELEVANT:
+                unstable.add(directory)
+        self._signatures = {
+            directory: None if directory in unstable else "|".join(parts)
+            for directory, parts in files.items()
+        }
 
     def key(self, kind: str, directory: str) -> str | None:
         """The content key of one incident directory's relevant files, or None if unstable."""
-        if directory in self.unstable:
+        self._scan()
+        signature = self._signatures.get(directory)
+        if signature is None:
+            return None  # nothing tracked (a new incident), or not clean
+        if signature.count("=") < len(RELEVANT) and self._untracked(directory, signature):
             return None
-        parts = [directory]
-        for name in RELEVANT:
-            blob = self.blobs.get(f"{directory}/{name}")
-            if blob is not None:
-                parts.append(f"{name}={blob}")
-        if len(parts) == 1:
-            return None  # nothing tracked: new incident, evaluate it directly
-        return f"{kind}:" + hashlib.sha1("|".join(parts).encode()).hexdigest()
+        return f"{kind}:" + hashlib.sha1(f"{directory}|{signature}".encode()).hexdigest()
+
+    def _untracked(self, directory: str, signature: str) -> bool:
+        """Whether a relevant file the index does not track is on disk in ``directory``."""
+        tracked = {part.partition("=")[0] for part in signature.split("|")}
+        return any(
+            os.path.lexists(os.path.join(self.root, directory, name))
+            for name in RELEVANT
+            if name not in tracked
+        )
 
     def get(self, key: str | None) -> Any:
         """A cached value, or None."""
@@ -107,13 +131,18 @@ class ContentCache:
         self, kind: str, directories: dict[str, str], compute: Callable[[str], Any]
     ) -> dict[str, Any]:
         """Each id's cached value of ``kind``, computing the missing ones (in worker processes
-        when there are many) and remembering them. ``directories`` maps id to directory."""
-        keys = {name: self.key(kind, directory) for name, directory in directories.items()}
-        found = {name: self.get(key) for name, key in keys.items()}
-        missing = [name for name, value in found.items() if value is None]
+        when there are many) and remembering them. ``directories`` maps id to directory.
+
+        Without a usable cache, everything is computed first and keyed after, so the git
+        queries behind the keys run alongside the computation.
+        """
+        found: dict[str, Any] = {}
+        if self.entries:
+            found = {name: self.get(self.key(kind, d)) for name, d in directories.items()}
+        missing = [name for name in directories if found.get(name) is None]
         for name, value in zip(missing, map_in_processes(compute, missing), strict=True):
             found[name] = value
-            self.put(keys[name], value)
+            self.put(self.key(kind, directories[name]), value)
         return found
 
     def save(self) -> None:

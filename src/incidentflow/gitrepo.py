@@ -19,6 +19,7 @@ from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 if TYPE_CHECKING:
+    import subprocess
     from typing import Any, BinaryIO, Literal
 
 _GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
@@ -109,6 +110,22 @@ class Commit(Record):
         }
 
 
+class Started:
+    """A git command started by :meth:`Git.start`."""
+
+    def __init__(self, process: subprocess.Popen[bytes], name: str) -> None:
+        self._process = process
+        self._name = name
+
+    def output(self, *, check: bool = True) -> str:
+        """Wait for the command; its stdout, or an error naming it when it failed."""
+        stdout, stderr = self._process.communicate()
+        if check and self._process.returncode != 0:
+            lines = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise IncidentError(f"git {self._name} failed: {(lines or ['unknown error'])[-1]}")
+        return stdout.decode("utf-8", "surrogateescape")
+
+
 class Git:
     """A git working tree at ``root``."""
 
@@ -118,24 +135,25 @@ class Git:
         self._index: IndexFile | Literal[False] | None = False
 
     def run(self, *args: str, check: bool = True) -> str:
-        """Run a git command in the working tree and return its stdout."""
+        """Run a git command in the working tree and return its stdout (newlines as `\\n`)."""
+        out = self.start(*args).output(check=check)
+        return out.replace("\r\n", "\n").replace("\r", "\n") if "\r" in out else out
+
+    def start(self, *args: str) -> Started:
+        """Start a git command in the working tree; collect it with ``output()`` later.
+
+        Several can run at once, and alongside other work; the output is taken as it was
+        written (right for ``-z`` lists, where a path may hold a carriage return).
+        """
         import subprocess
 
         try:
-            proc = subprocess.run(
-                ["git", *args],
-                cwd=self.root,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="surrogateescape",
+            process = subprocess.Popen(
+                ["git", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         except FileNotFoundError:
             raise IncidentError("git is not installed or not on PATH") from None
-        if check and proc.returncode != 0:
-            detail = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-            raise IncidentError(f"git {args[0]} failed: {detail}")
-        return proc.stdout
+        return Started(process, args[0])
 
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository with no commits yet."""
