@@ -53,11 +53,14 @@ class WorkingTree(Snapshot):
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None
-            chunks = []
-            size = info.st_size + 1  # one read for the whole file, one more to see its end
-            while chunk := os.read(fd, size):
+            # One read for the whole file; a byte more than its size shows it ended there
+            # (a regular file reads short only at its end). A file still growing reads on.
+            data = os.read(fd, info.st_size + 1)
+            if len(data) <= info.st_size:
+                return data
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 16):
                 chunks.append(chunk)
-                size = 1 << 16
             return b"".join(chunks)
         except OSError as exc:
             raise IncidentError(f"{relpath}: cannot read: {exc.strerror}") from None
