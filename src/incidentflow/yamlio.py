@@ -53,21 +53,9 @@ _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(.*))?")
 _ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*)")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.@/+-]*(?: [A-Za-z0-9_.@/+-]+)*")
 _ID = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*")
-_ASCII_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
-
-
-def _has_unusual_characters(text: str) -> bool:
-    """Tabs, control characters, BOMs, surrogates and the like: leave those to ruamel.yaml."""
-    if _ASCII_CONTROL.search(text):
-        return True
-    if text.isascii():
-        return False
-    return any(
-        0x80 <= code <= 0x9F  # C1 controls, NEL (a YAML line break) among them
-        or 0xD800 <= code <= 0xDFFF
-        or code in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
-        for code in map(ord, text)
-    )
+# Tabs, control characters (C0 and C1, NEL among them: a YAML line break), surrogates, BOMs,
+# YAML's other line breaks and non-characters: leave those to ruamel.yaml.
+_UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 _SPECIAL = frozenset(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"])
@@ -75,7 +63,7 @@ _SPECIAL = frozenset(["true", "True", "TRUE", "false", "False", "FALSE", "null",
 
 def load_simple(text: str) -> Any:
     """Parse the flat subset exactly as YAML 1.2 would, or return the unsupported marker."""
-    if "\r" in text or _has_unusual_characters(text):
+    if "\r" in text or _UNUSUAL.search(text):
         return _UNSUPPORTED
     result: dict[str, Any] = {}
     lines = text.split("\n")
@@ -86,9 +74,12 @@ def load_simple(text: str) -> Any:
         if not line.strip() or line.startswith("#"):
             continue
         match = _KEY_LINE.fullmatch(line)
-        if match is None or match.group(1) in result or match.group(1) in _SPECIAL:
+        if match is None:
             return _UNSUPPORTED
-        key, raw = match.group(1), (match.group(2) or "").rstrip(" \t")
+        key, raw = match.groups("")
+        if key in result or key in _SPECIAL:
+            return _UNSUPPORTED
+        raw = raw.rstrip(" \t")
         if raw:
             value = _scalar(raw, in_list=False)
             if value is _UNSUPPORTED:
