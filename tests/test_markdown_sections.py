@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from incidentflow.markdown_sections import meaningful_text, parse
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incidentflow.markdown_sections import meaningful_text, parse, without_drafts_and_comments
 
 
 def titles(text: str) -> list[tuple[str, int]]:
@@ -81,3 +85,25 @@ def test_written_text_keeps_the_words_verbatim() -> None:
         "## Symptoms\n<!-- hint -->\nHTTP 500 on `/checkout`, p99 12s.\n\n- TODO check EU\n"
     )
     assert doc.sections[0].written_text() == "HTTP 500 on `/checkout`, p99 12s.\n\n- TODO check EU"
+
+
+# --- comment handling against the regular expressions that define it ------------------------
+
+COMMENT_PIECES = st.sampled_from(
+    ["<!--", "-->", "<!-->", "<!--->", "-", "--", ">", "<!-- ai-draft -->", "<!-- /ai-draft -->",
+     "<!--ai-draft model=x-->", "TODO", "TODOs", "x", " ", "\n", "ai-draft", "<", "!"]
+)  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(st.lists(COMMENT_PIECES, max_size=14).map("".join))
+def test_comments_are_removed_and_blanked_as_the_regexes_say(text: str) -> None:
+    drafts = re.compile(r"<!--\s*ai-draft\b.*?-->.*?(<!--\s*/ai-draft\s*-->|\Z)", re.S)
+    comments = re.compile(r"<!--.*?(-->|\Z)", re.S)
+    removed = comments.sub("", drafts.sub("", text))
+    assert meaningful_text(text) == re.sub(r"\bTODO\b", "", removed).strip()
+
+    def spaces(match: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    assert without_drafts_and_comments(text) == comments.sub(spaces, drafts.sub(spaces, text))

@@ -20,6 +20,8 @@ ACTION_COLUMNS = ("Action", "Owner", "Due", "Type")
 DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "fixed", "resolved", "x", "✅"})
 _NO_OWNER = frozenset({"", "?", "tbd", "tba", "n/a", "none", "nobody"})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BLOCK_MARKER = re.compile(r"\s*([-*+>#|]|\d+[.)])\s")  # a list, quote, heading or table
 
 
 class StageContext(Record):
@@ -215,17 +217,17 @@ def _action_items(doc: Document, *, path: str) -> list[Problem]:
             )
         ]
     problems = []
+    action_column, owner_column, due_column = (present[name] for name in ("action", "owner", "due"))
     for row in table.rows:
-        cells = {name.casefold(): value for name, value in row.cells.items()}
-        action = _plain(cells["action"])
+        action = _plain(row.cells[action_column])
         label = f'action item "{_shorten(action)}"' if action else "an action item"
         if not action:
             problems.append(
                 Problem(path, row.line, "an action item row has no action", incomplete=True)
             )
-        if _plain(cells["owner"]).casefold() in _NO_OWNER:
+        if _plain(row.cells[owner_column]).casefold() in _NO_OWNER:
             problems.append(Problem(path, row.line, f"{label} has no owner", incomplete=True))
-        due = _plain(cells["due"])
+        due = _plain(row.cells[due_column])
         if not _valid_date(due):
             shown = f'"{due}"' if due else "no due date"
             problems.append(
@@ -243,7 +245,7 @@ def _one_paragraph(section: Section | None, *, path: str) -> list[Problem]:
     if section is None or not section.is_filled:
         return []
     text = section.filled_text()
-    if re.search(r"\n[ \t]*\n", text) or re.match(r"\s*([-*+>#|]|\d+[.)])\s", text):
+    if _BLANK_LINE.search(text) or _BLOCK_MARKER.match(text):
         return [
             Problem(
                 path,

@@ -34,6 +34,7 @@ _BLOCK_TAG_NAMES = frozenset(_BLOCK_TAGS.split("|"))
 _RAW_TAGS = frozenset({"pre", "script", "style", "textarea"})
 _RAW_ENDS = ("</pre>", "</script>", "</style>", "</textarea>")
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_COMMENT_END = ("-->",)
 
 
 @functools.cache
@@ -66,17 +67,20 @@ class Heading(Record):
 class Section(Record):
     """A `##` section: its heading and the raw text below it, up to the next `#`/`##`."""
 
-    __slots__ = ("body", "body_line", "line", "title")
+    __slots__ = ("_filled", "body", "body_line", "line", "title")
 
     def __init__(self, title: str, line: int, body: str, body_line: int) -> None:
         self.title = title
         self.line = line
         self.body = body
         self.body_line = body_line
+        self._filled: str | None = None  # computed on first use
 
     def filled_text(self) -> str:
         """The text that counts: without AI drafts, HTML comments and `TODO` placeholders."""
-        return meaningful_text(self.body)
+        if self._filled is None:
+            self._filled = meaningful_text(self.body)
+        return self._filled
 
     def written_text(self) -> str:
         """What people wrote, verbatim: the body without AI drafts and HTML comments."""
@@ -113,10 +117,7 @@ class Document(Record):
         self.body_start = 1
         self.headings: list[Heading] = []
         self.sections: list[Section] = []
-        self._index: dict[str, Section] | None = None  # built by section(), not compared
-
-    def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__ if name != "_index")
+        self._index: dict[str, Section] | None = None  # built by section()
 
     def section(self, title: str) -> Section | None:
         """The first section whose title matches, ignoring case and surrounding space."""
@@ -144,14 +145,34 @@ def normalize_title(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-@functools.lru_cache(maxsize=256)  # a goal check asks of one section several times
 def meaningful_text(body: str) -> str:
     """Strip AI drafts, HTML comments and `TODO` placeholders; what is left is a person's."""
     if "<!--" in body:
-        body = _COMMENT.sub("", _AI_DRAFT.sub("", body))
+        if "ai-draft" in body:
+            body = _AI_DRAFT.sub("", body)
+        pieces, done = [], 0
+        for start, end in _comments(body):
+            pieces.append(body[done:start])
+            done = end
+        body = "".join(pieces) + body[done:]
     if "TODO" in body:
         body = _TODO.sub("", body)
     return body.strip()
+
+
+def _comments(text: str) -> list[tuple[int, int]]:
+    """Where each HTML comment starts and ends; one never closed runs to the end.
+
+    What ``_COMMENT`` matches, found with ``str.find`` (this runs for every section).
+    """
+    spans = []
+    start = text.find("<!--")
+    while start != -1:
+        end = text.find("-->", start + 4)
+        end = len(text) if end == -1 else end + 3
+        spans.append((start, end))
+        start = text.find("<!--", end)
+    return spans
 
 
 def blank_out(text: str, pattern: re.Pattern[str]) -> str:
@@ -173,9 +194,13 @@ def blank(text: str) -> str:
 def without_drafts_and_comments(text: str) -> str:
     """Blank out AI drafts and HTML comments, keeping every line where it was."""
     if "<!--" in text:  # both start so
-        text = blank_out(text, _AI_DRAFT)
-        if "<!--" in text:
-            text = blank_out(text, _COMMENT)
+        if "ai-draft" in text:
+            text = blank_out(text, _AI_DRAFT)
+        pieces, done = [], 0
+        for start, end in _comments(text):
+            pieces += [text[done:start], blank(text[start:end])]
+            done = end
+        text = "".join(pieces) + text[done:]
     return text
 
 
@@ -270,7 +295,6 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
         line = lines[index]
         if "\t" in line:
             line = line.expandtabs(4)
-        blank = not line.strip()
         if fence is not None:
             match = _FENCE_CLOSE.match(line)
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1]:
@@ -278,14 +302,18 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
             continue
         if html_end is not None:
             lowered = line.lower()
-            if any(marker in lowered for marker in html_end):
-                html_end = None
+            for marker in html_end:
+                if marker in lowered:
+                    html_end = None
+                    break
             continue
+        stripped = line.lstrip(" ")
+        blank = not stripped or stripped.isspace()
         if in_html_until_blank:
             if blank:
                 in_html_until_blank = False
             continue
-        indent = len(line) - len(line.lstrip(" "))
+        indent = len(line) - len(stripped)
 
         if item_indent is not None or in_quote:
             if blank:
@@ -331,7 +359,7 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
         if indent >= 4:
             continue  # indented code, or a continuation of the open paragraph
         # Each block construct has its own first characters; try only those that can match.
-        first = line[indent]
+        first = stripped[0]
         if first == "#":
             atx = _ATX.match(line)
             if atx:
@@ -342,15 +370,21 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
                 paragraph = None
                 continue
         elif first == "<":
-            html = _html_block(line, interrupting=paragraph is not None)
+            if stripped.startswith("<!--"):
+                html: tuple[str, ...] | str | None = _COMMENT_END  # the commonest
+            else:
+                html = _html_block(line, interrupting=paragraph is not None)
             if html is not None:
                 paragraph = None
                 if isinstance(html, str):
                     in_html_until_blank = True
                 else:
-                    tail = line[line.index("<") + 1 :].lower()
-                    if not any(marker in tail for marker in html):
-                        html_end = html
+                    tail = stripped[1:].lower()
+                    html_end = html  # unless it ends on its own line:
+                    for marker in html:
+                        if marker in tail:
+                            html_end = None
+                            break
                 continue
         elif first in "`~":
             fence_open = _fence_open(line)
@@ -464,7 +498,7 @@ def _html_block(line: str, *, interrupting: bool) -> tuple[str, ...] | str | Non
         return None
     rest = stripped[1:]
     if rest.startswith("!--"):
-        return ("-->",)
+        return _COMMENT_END
     if rest.startswith("?"):
         return ("?>",)
     if rest.startswith("![CDATA["):

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 
 class Record:
-    """Equality, hashing and ``repr`` from the fields named in ``__slots__``."""
+    """Equality, hashing and ``repr`` from the fields named in ``__slots__``.
+
+    Slots whose names start with ``_`` hold values computed on demand (caches); they are
+    not fields.
+    """
 
     __slots__: tuple[str, ...] = ()
 
     def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in _public(self.__slots__))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -25,5 +29,9 @@ class Record:
         return hash(self._fields())
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _public(self.__slots__))
         return f"{type(self).__name__}({fields})"
+
+
+def _public(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in names if not name.startswith("_"))
