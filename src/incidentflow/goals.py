@@ -189,7 +189,11 @@ def code_refs(text: str) -> list[CodeRef]:
 
 
 def _document_refs(doc: Document) -> list[CodeRef]:
-    body = "\n".join(markdown_sections.split_lines(doc.text)[doc.body_start - 1 :])
+    if "\r" in doc.text:
+        body = "\n".join(markdown_sections.split_lines(doc.text)[doc.body_start - 1 :])
+    else:  # the same, without splitting the whole file
+        parts = doc.text.split("\n", doc.body_start - 1)
+        body = parts[-1] if len(parts) == doc.body_start else ""
     return find_refs(body, first_line=doc.body_start)
 
 

@@ -293,6 +293,18 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
 
     for index in range(start, len(lines)):
         line = lines[index]
+        if not (fence or html_end or in_quote) and item_indent is None:
+            # The commonest lines, at the top level: empty ones, and text that starts with
+            # a letter (a paragraph's, or an HTML block's that a blank line ends).
+            if not line:
+                paragraph = None
+                in_html_until_blank = after_blank = False
+                continue
+            if line[0].isalpha():
+                if paragraph is None and not in_html_until_blank:
+                    paragraph = index
+                after_blank = False
+                continue
         if "\t" in line:
             line = line.expandtabs(4)
         if fence is not None:
