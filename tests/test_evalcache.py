@@ -219,6 +219,23 @@ def test_map_in_processes_really_uses_other_processes(monkeypatch: pytest.Monkey
     assert os.getpid() not in pids
 
 
+@pytest.mark.parametrize("min_items", [1, 100])
+def test_meanwhile_runs_once_in_this_process_alongside_the_work(
+    monkeypatch: pytest.MonkeyPatch, min_items: int
+) -> None:
+    import os
+
+    import incidentflow.parallel
+
+    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
+    ran: list[int] = []
+    pids = incidentflow.parallel.map_in_processes(
+        _pid, list(range(40)), min_items=min_items, meanwhile=lambda: ran.append(os.getpid())
+    )
+    assert len(pids) == 40
+    assert ran == [os.getpid()]
+
+
 def test_a_cache_restored_in_a_fresh_clone_is_used(
     repo: Repo, committed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -134,13 +134,15 @@ class ContentCache:
         when there are many) and remembering them. ``directories`` maps id to directory.
 
         Without a usable cache, everything is computed first and keyed after, so the git
-        queries behind the keys run alongside the computation.
+        queries behind the keys, and the reading of their answers, run alongside the
+        computation.
         """
         found: dict[str, Any] = {}
         if self.entries:
             found = {name: self.get(self.key(kind, d)) for name, d in directories.items()}
         missing = [name for name in directories if found.get(name) is None]
-        for name, value in zip(missing, map_in_processes(compute, missing), strict=True):
+        computed = map_in_processes(compute, missing, meanwhile=self._scan)
+        for name, value in zip(missing, computed, strict=True):
             found[name] = value
             self.put(self.key(kind, directories[name]), value)
         return found

@@ -14,22 +14,40 @@ MIN_ITEMS = 400
 
 
 def map_in_processes(
-    function: Callable[[T], R], items: Sequence[T], *, min_items: int | None = None
+    function: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    min_items: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[R]:
     """``[function(item) for item in items]``, in forked worker processes when worthwhile.
 
     ``function`` must be a module-level function whose arguments and results pickle. Where
-    fork is unavailable, or for few items, the work runs in this process.
+    fork is unavailable, or for few items, the work runs in this process. ``meanwhile``, if
+    given, runs in this process while the workers work (or after the work, without them).
     """
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < (MIN_ITEMS if min_items is None else min_items) or workers < 2:
-        return [function(item) for item in items]
+        return _serially(function, items, meanwhile)
     import multiprocessing
 
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
-        return [function(item) for item in items]
-    chunk = max(1, len(items) // (workers * 8))
+        return _serially(function, items, meanwhile)
+    # Small chunks, so that no worker is left with a long last one while the others idle.
+    chunk = max(16, len(items) // (workers * 32))
     with context.Pool(workers) as pool:
-        return pool.map(function, items, chunksize=chunk)
+        pending = pool.map_async(function, items, chunksize=chunk)
+        if meanwhile is not None:
+            meanwhile()
+        return pending.get()
+
+
+def _serially(
+    function: Callable[[T], R], items: Sequence[T], meanwhile: Callable[[], object] | None
+) -> list[R]:
+    results = [function(item) for item in items]
+    if meanwhile is not None:
+        meanwhile()
+    return results
