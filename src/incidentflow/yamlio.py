@@ -58,12 +58,18 @@ _ID = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*")
 _UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]")
 
 
+def _has_unusual_characters(text: str) -> bool:
+    if text.isascii():  # then only C0 controls but the newline can be unusual; cheaply:
+        return not text.replace("\n", " ").isprintable()
+    return _UNUSUAL.search(text) is not None
+
+
 _SPECIAL = frozenset(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"])
 
 
 def load_simple(text: str) -> Any:
     """Parse the flat subset exactly as YAML 1.2 would, or return the unsupported marker."""
-    if "\r" in text or _UNUSUAL.search(text):
+    if "\r" in text or _has_unusual_characters(text):
         return _UNSUPPORTED
     result: dict[str, Any] = {}
     lines = text.split("\n")
