@@ -27,6 +27,7 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
         _WORKSPACE = workspace
         directories = {i: incident_dir(workspace.config, i) for i in incident_ids}
         found = cache.results("check", directories, _evaluate)
+        reasons: dict[str, str | None] = {}  # by reference text: HEAD is the same for all
         for incident_id in incident_ids:
             entry = found[incident_id]
             own = [
@@ -34,11 +35,12 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
                 for path, line, message, incomplete in entry["problems"]
             ]
             for path, line, text in entry["refs"]:
-                ref = parse_ref(text, line=line)
-                reason = resolver.problem(ref) if ref is not None else None
-                if reason:
-                    own.append(Problem(path, line, f"code reference {reason}"))
-            problems += sorted(own, key=lambda p: (p.path, p.line or 0))
+                if text not in reasons:
+                    ref = parse_ref(text)
+                    reasons[text] = resolver.problem(ref) if ref is not None else None
+                if reasons[text]:
+                    own.append(Problem(path, line, f"code reference {reasons[text]}"))
+            problems += sorted(own, key=lambda p: (p.path, p.line or 0)) if len(own) > 1 else own
         cache.save()
     finally:
         workspace.git.close()

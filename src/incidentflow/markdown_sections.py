@@ -15,6 +15,7 @@ from incidentflow.records import Record
 
 # First characters (after up to 3 spaces) of setext underlines, thematic breaks and list items.
 _OTHER_STARTERS = frozenset("=-*_+0123456789")
+_NOT_PLAIN = frozenset("#<`~>") | _OTHER_STARTERS  # what a line of paragraph text can't start with
 _QUOTE = re.compile(r" {0,3}> ?")
 _LIST_MARKER = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])(?= |$)")
 _FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*$")
@@ -294,13 +295,13 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
     for index in range(start, len(lines)):
         line = lines[index]
         if not (fence or html_end or in_quote) and item_indent is None:
-            # The commonest lines, at the top level: empty ones, and text that starts with
-            # a letter (a paragraph's, or an HTML block's that a blank line ends).
+            # The commonest lines, at the top level: empty ones, and text that no block
+            # starts with (a paragraph's, or an HTML block's that a blank line ends).
             if not line:
                 paragraph = None
                 in_html_until_blank = after_blank = False
                 continue
-            if line[0].isalpha():
+            if line[0] not in _NOT_PLAIN and not line[0].isspace():
                 if paragraph is None and not in_html_until_blank:
                     paragraph = index
                 after_blank = False
