@@ -343,6 +343,18 @@ def main() -> None:
     print("\nratios (same run)")
     print(f"  hook / floor              {hook_big / floor:8.2f}   (target ≤ 5)")
     print(f"  hook N={n} / hook N=10 {hook_big / hook_small:8.2f}   (target ≤ 1.2)")
+    if n == 10000:
+        print(f"\ntargets at N=10000 on a 2-core machine (this one has {os.cpu_count()} cores)")
+        for label, cold, warm, limit in (
+            ("incident list", list_cold, listing, 1.0),
+            ("check --all", check_cold, check_all, 3.0),
+        ):
+            marks = [f"{kind} {value:5.2f} s {'✓' if value <= limit else '✗'}"
+                     for kind, value in (("cold", cold), ("warm", warm))]  # fmt: skip
+            print(f"  {label:<14} ≤ {limit:.0f} s:  " + "   ".join(marks))
+        print(
+            f"  peak memory    ≤ 150 MB: {memory / 1024:6.1f} MB {'✓' if memory <= 150 * 1024 else '✗'}"
+        )
     print(
         f"\nself-check: check --all reported {len(reported)} broken incidents, seeded {len(broken)}: "
         + ("OK" if verified else f"MISMATCH {reported} != {broken}")
