@@ -309,9 +309,11 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
         if "\t" in line:
             line = line.expandtabs(4)
         if fence is not None:
-            match = _FENCE_CLOSE.match(line)
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1]:
-                fence = None
+            # A closing fence has the fence character within its first four columns.
+            if fence[0] in line[:4]:
+                match = _FENCE_CLOSE.match(line)
+                if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= fence[1]:
+                    fence = None
             continue
         if html_end is not None:
             lowered = line.lower()
