@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,49 @@ def test_a_symlinked_stage_file_is_read_through_the_link_every_time(
     result = incident("check", "--all")
     assert result.exit_code == 1
     assert 'section "Impact" is not filled in' in result.stdout
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_a_file_git_is_told_not_to_look_at_is_never_answered_from_the_cache(
+    repo: Repo, committed: Path, flag: str
+) -> None:
+    assert incident("check", "--all").exit_code == 0
+    triage = committed / "01-triage.md"
+    repo.git("update-index", flag, str(triage.relative_to(repo.root)))
+    triage.write_text(triage.read_text().replace("All users.", "TODO"))
+    assert repo.git("diff-files", "--name-only") == ""  # git no longer sees the edit
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert 'section "Impact" is not filled in' in result.stdout
+
+
+def test_new_attributes_that_change_checked_out_bytes_empty_the_cache(
+    repo: Repo, committed: Path
+) -> None:
+    assert incident("check", "--all").exit_code == 0
+    # The same blobs now check out as UTF-16: what is on disk changed, the blob ids did not.
+    (repo.root / ".gitattributes").write_text("*.yaml working-tree-encoding=UTF-16LE\n")
+    meta = committed / "incident.yaml"
+    meta.unlink()
+    repo.git("checkout", "--", str(meta.relative_to(repo.root)))
+    assert meta.read_bytes()[1:2] == b"\0"
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert "incident.yaml: invalid YAML" in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory")
+def test_nothing_is_taken_from_the_cache_when_git_cannot_read_a_directory(
+    repo: Repo, committed: Path
+) -> None:
+    assert incident("check", "--all").exit_code == 0
+    committed.chmod(0)
+    try:
+        result = incident("check", "--all")
+    finally:
+        committed.chmod(0o755)
+    assert result.exit_code != 0
+    assert "cannot read" in result.stdout + result.stderr
 
 
 def test_checkout_of_another_branch_gives_that_branch_its_answer(

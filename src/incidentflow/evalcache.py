@@ -4,11 +4,16 @@
 every stage file on every run. Results are stored under the content of their inputs: the blob
 ids git already records for clean tracked files. A file that is modified, deleted or untracked
 in the working tree has no trustworthy id, so its incident is evaluated afresh and not cached;
-so is an incident whose files include a symlink (its blob is the link, not what it points at).
-git's own stat checks (including its "racily clean" handling) decide what is clean, so the
-cache stays correct across checkout, rebase and merge by construction: the same bytes give the
-same answer, and a result is never reused for bytes it was not computed from. The key also
-covers `.incident.yaml` and the code that computes the results.
+so is an incident with a file git was told not to look at (assume-unchanged, skip-worktree),
+a symlink (its blob is the link, not what it points at), or its own `.gitattributes`. git's
+own stat checks (including its "racily clean" handling) decide what is clean, so the cache
+stays correct across checkout, rebase and merge by construction: the same bytes give the same
+answer, and a result is never reused for bytes it was not computed from. When git cannot say
+(it could not read a directory), nothing is taken from the cache.
+
+The key also covers what turns a blob into the bytes on disk (the `.gitattributes` files that
+apply and git's end-of-line, encoding and filter settings), `.incident.yaml`, and the code
+that computes the results.
 
 The git queries run while the results are computed, so a run without a usable cache (a fresh
 clone) costs little more than the evaluation itself.
@@ -44,15 +49,20 @@ class ContentCache:
 
     def __init__(self, git: Git, root: Path, incidents_dir: str) -> None:
         self.root = root
-        self.path = _cache_path(git)
-        self.salt = _salt(root)
         self.entries: dict[str, Any] = {}
         self.fresh: dict[str, Any] = {}
         spec = incidents_dir.rstrip("/") + "/" if incidents_dir != "." else "."
         # Started now, read when the keys are first needed.
-        self._staged: Started | None = git.start("ls-files", "--stage", "-z", "--", spec)
+        self._staged: Started | None = git.start("ls-files", "-v", "--stage", "-z", "--", spec)
         self._changed: Started | None = git.start("diff-files", "--name-only", "-z", "--", spec)
         self._signatures: dict[str, str | None] = {}
+        self._trusted = True  # whether git's view of the working tree is complete
+        settings = git.start("config", "-z", "--get-regexp", _CONVERSION_SETTINGS)
+        found = git.run("rev-parse", "--git-path", CACHE_NAME, "--git-path", "info/attributes")
+        self.path, info_attributes = (_absolute(git, line) for line in found.splitlines())
+        conversion = settings.output(check=False)
+        attributes = _attribute_files(root, incidents_dir, info_attributes, conversion)
+        self.salt = _salt(root, conversion, attributes)
         self._load()
 
     def _load(self) -> None:
@@ -73,17 +83,24 @@ class ContentCache:
         if self._staged is None or self._changed is None:
             return
         staged, self._staged = self._staged.output(), None
-        changed, self._changed = self._changed.output(), None
+        changing, self._changed = self._changed, None
+        changed = changing.output()
+        if changing.stderr.strip():
+            self._trusted = False  # e.g. a directory git could not read: it listed nothing
         files: dict[str, list[str]] = {}
         unstable = set()
         for record in staged.split("\0"):
             meta, _, path = record.partition("\t")
             directory, _, name = path.rpartition("/")
+            if name == ".gitattributes":
+                unstable.add(directory)  # it may change how this incident's blobs check out
             if name not in RELEVANT:
                 continue
-            mode, blob, stage = meta.split(" ")
-            if stage != "0" or mode == _SYMLINK:
-                unstable.add(directory)  # a conflict, or content that is not the blob's
+            tag, mode, blob, stage = meta.split(" ")
+            if tag != "H" or stage != "0" or mode == _SYMLINK:
+                # Not looked at by git (assume-unchanged, skip-worktree), a conflict, or
+                # content that is not the blob's.
+                unstable.add(directory)
             files.setdefault(directory, []).append(f"{name}={blob}")
         for path in changed.split("\0"):
             directory, _, name = path.rpartition("/")
@@ -98,7 +115,7 @@ class ContentCache:
         """The content key of one incident directory's relevant files, or None if unstable."""
         self._scan()
         signature = self._signatures.get(directory)
-        if signature is None:
+        if signature is None or not self._trusted:
             return None  # nothing tracked (a new incident), or not clean
         if signature.count("=") < len(RELEVANT) and self._untracked(directory, signature):
             return None
@@ -165,23 +182,53 @@ class ContentCache:
             atomic_write_text(self.path, json.dumps({"salt": self.salt, "entries": self.fresh}))
 
 
-def _cache_path(git: Git) -> Path:
-    path = Path(git.run("rev-parse", "--git-path", CACHE_NAME).strip())
-    return path if path.is_absolute() else git.root / path
+# git settings that change the bytes a blob checks out as (end of lines, filters), and where
+# more attributes may be kept.
+_CONVERSION_SETTINGS = r"^(core\.(autocrlf|eol|attributesfile|checkroundtripencoding)|filter\.)"
 
 
-def _salt(root: Path) -> str:
-    """What the results depend on besides the files: the configuration and the code.
+def _absolute(git: Git, path: str) -> Path:
+    found = Path(path)
+    return found if found.is_absolute() else git.root / found
+
+
+def _attribute_files(root: Path, incidents_dir: str, info: Path, settings: str) -> list[Path]:
+    """The attribute files that can apply to an incident's files, but those inside it."""
+    found = [root / ".gitattributes"]
+    here = root
+    for part in Path(incidents_dir).parts:
+        here = here / part
+        found.append(here / ".gitattributes")
+    found.append(info)
+    configured = [
+        value
+        for key, _, value in (entry.partition("\n") for entry in settings.split("\0"))
+        if key.lower() == "core.attributesfile" and value
+    ]
+    if configured:
+        found.append(Path(configured[-1]).expanduser())
+    else:  # git's default for it
+        config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+        found.append(Path(config_home) / "git" / "attributes")
+    return found
+
+
+def _salt(root: Path, conversion: str, attributes: list[Path]) -> str:
+    """What the results depend on besides the files: how their blobs check out, the
+    configuration, and the code.
 
     The code is hashed by content (every module of the package, a few hundred KB), so a
     cache restored on another machine or checkout, as CI caches are, stays valid exactly when
     the code that computed it is the same.
     """
     digest = hashlib.sha1(__version__.encode())
-    try:
-        digest.update((root / CONFIG_NAME).read_bytes())
-    except OSError:
-        digest.update(b"no config")
+    digest.update(conversion.encode("utf-8", "surrogateescape") + b"\0")
+    for number, path in enumerate((root / CONFIG_NAME, *attributes)):
+        digest.update(b"\0%d\0" % number)  # not the path: a clone elsewhere has the same
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0absent\0")
     here = Path(__file__).parent
     for module in sorted(here.glob("*.py")):
         digest.update(module.name.encode() + b"\0")

@@ -116,12 +116,14 @@ class Started:
     def __init__(self, process: subprocess.Popen[bytes], name: str) -> None:
         self._process = process
         self._name = name
+        self.stderr = ""  # what it said on stderr, once ``output()`` has returned
 
     def output(self, *, check: bool = True) -> str:
         """Wait for the command; its stdout, or an error naming it when it failed."""
         stdout, stderr = self._process.communicate()
+        self.stderr = stderr.decode("utf-8", "replace")
         if check and self._process.returncode != 0:
-            lines = stderr.decode("utf-8", "replace").strip().splitlines()
+            lines = self.stderr.strip().splitlines()
             raise IncidentError(f"git {self._name} failed: {(lines or ['unknown error'])[-1]}")
         return stdout.decode("utf-8", "surrogateescape")
 
