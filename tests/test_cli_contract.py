@@ -83,6 +83,26 @@ def test_usage_errors_are_one_line(repo: Repo) -> None:
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("lst", " Did you mean 'list'?"),
+        ("ne", " (Did you mean one of: 'new', 'next'?)"),
+        ("xyzzy", ""),
+    ],
+)
+def test_a_mistyped_command_gets_a_suggestion(repo: Repo, typed: str, hint: str) -> None:
+    result = run(typed, cwd=repo.root)
+    assert result.returncode == 2
+    assert result.stderr == f"error: No such command {typed!r}.{hint} (see: incident --help)\n"
+
+
+def test_help_lists_every_command_alphabetically(repo: Repo) -> None:
+    listed = run("--help", cwd=repo.root).stdout.split("Commands:\n", 1)[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.strip()]
+    assert names == COMMANDS == sorted(COMMANDS)
+
+
 def test_unexpected_errors_are_reported_as_bugs(capsys: pytest.CaptureFixture[str]) -> None:
     try:
         {}["missing"]

@@ -14,7 +14,7 @@ import click
 from incidentflow import __version__
 from incidentflow.error_handler import debug_enabled, report_failure
 
-# Command name → module under incidentflow.commands, in the order `--help` lists them.
+# Command name → module under incidentflow.commands.
 COMMANDS = {
     "new": "new_cmd",
     "list": "list_cmd",
@@ -41,7 +41,24 @@ class _Group(click.Group):
     and an exit code (see error_handler)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return sorted(COMMANDS)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if name not in COMMANDS and not name.startswith("-") and not ctx.resilient_parsing:
+            # Click suggests from the commands it holds; these are loaded only when run.
+            from difflib import get_close_matches
+
+            close = ", ".join(repr(c) for c in sorted(get_close_matches(name, COMMANDS)))
+            hint = ""
+            if close and "," not in close:
+                hint = f" Did you mean {close}?"
+            elif close:
+                hint = f" (Did you mean one of: {close}?)"
+            raise click.UsageError(f"No such command {name!r}.{hint}", ctx)
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
