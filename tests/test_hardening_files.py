@@ -17,6 +17,7 @@ from test_hardening import (
     DIAGNOSIS,
     DIR,
     ID,
+    POSTMORTEM,
     TIMELINE,
     TRIAGE,
     advance,
@@ -252,6 +253,34 @@ def finished(opened: Repo) -> Repo:
     """All four stages written; the postmortem meets its goal; no CHANGELOG.md yet."""
     finish(opened)
     return opened
+
+
+def test_a_dangling_link_in_place_of_the_postmortem_is_not_the_current_stage(
+    finished: Repo,
+) -> None:
+    (finished.root / POSTMORTEM).unlink()
+    (finished.root / POSTMORTEM).symlink_to("/nonexistent/postmortem.md")
+    listed = incident("list", "--json")
+    assert [(row["stage"], row["status"]) for row in json.loads(listed.stdout)] == [
+        ("summary", "resolved")
+    ]
+
+
+def test_when_action_columns_repeat_the_last_distinct_spelling_counts(finished: Repo) -> None:
+    text = finished.read(POSTMORTEM)
+    header = "| Action | Owner | Due | Type |"
+    assert header in text
+    table = text[text.rindex(header) :].split("\n\n", 1)[0]
+    finished.write(
+        POSTMORTEM,
+        text.replace(
+            table,
+            "| Action | ACTION | Action | Owner | Due | Type |\n|---|---|---|---|---|---|\n"
+            "| first |  | third | bob | 2026-12-31 | fix |",
+        ),
+    )
+    assert "an action item row has no action" in incident("show", ID).stdout
+    assert json.loads(incident("list", "--json").stdout)[0]["status"] == "resolved"
 
 
 LINE = (

@@ -205,7 +205,8 @@ def _action_items(doc: Document, *, path: str) -> list[Problem]:
     columns = ", ".join(ACTION_COLUMNS)
     if table is None:
         return [Problem(path, section.line, f'"Action items" needs a table with columns {columns}')]
-    present = {column.casefold(): column for column in table.columns}
+    # Of columns named alike, the last (as a row's cells keep each exact name once).
+    present = {column.casefold(): column for column in dict.fromkeys(table.columns)}
     missing = [c for c in ACTION_COLUMNS if c.casefold() not in present]
     if missing:
         return [

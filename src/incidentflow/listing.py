@@ -78,15 +78,11 @@ def _summary(incident_id: str) -> dict[str, Any]:
     # Only the postmortem's goal decides "closed"; other stages need just to exist.
     report = evaluate(workspace.tree, workspace.config, incident_id, only=[POSTMORTEM])
     stage = "-"
-    postmortem = report.result(POSTMORTEM)
-    if postmortem is not None and postmortem.exists:
-        stage = POSTMORTEM.key  # read already: no need to look again
-    else:
-        directory = os.path.join(workspace.root, report.directory)
-        for candidate in reversed(STAGES[:-1]):
-            if os.path.isfile(os.path.join(directory, candidate.filename)):
-                stage = candidate.key
-                break
+    directory = os.path.join(workspace.root, report.directory)
+    for candidate in reversed(STAGES):
+        if os.path.isfile(os.path.join(directory, candidate.filename)):
+            stage = candidate.key
+            break
     started = report.meta.time("started_at")
     return {
         "severity": report.meta.severity,

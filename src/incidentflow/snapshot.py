@@ -32,8 +32,8 @@ class WorkingTree(Snapshot):
         self._root = os.fspath(root)
 
     def read(self, relpath: str) -> bytes | None:
-        """Read from disk; a directory, a missing file or anything but a regular file (a FIFO
-        would block) reads as absent.
+        """Read from disk; a missing file, a directory, or anything but a regular file (a
+        FIFO would block, a device never end) reads as absent.
 
         A symlink is followed only when its target is inside the repository. Called for
         every file of every incident by `list` and `check --all`, so it stays at the level
@@ -53,10 +53,11 @@ class WorkingTree(Snapshot):
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None
-            # One read for the whole file; a byte more than its size shows it ended there
-            # (a regular file reads short only at its end). A file still growing reads on.
+            # One read for the whole file, asking a byte more than its size: getting exactly
+            # its size means it ended there. Otherwise (it grew or shrank, or a single read
+            # stops short of gigabytes) it is read on to its end.
             data = os.read(fd, info.st_size + 1)
-            if len(data) <= info.st_size:
+            if len(data) == info.st_size:
                 return data
             chunks = [data]
             while chunk := os.read(fd, 1 << 16):
