@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -111,3 +112,17 @@ def test_the_files_the_tool_writes_take_the_fast_path() -> None:
         "stage": "triage",
         "incident": "2026-11-25-checkout",
     }
+
+
+@pytest.mark.parametrize(
+    "stage", ["triage", "postmortem", "null", "true", "False", "yes", "off", "nan", "inf", ""]
+)
+@pytest.mark.parametrize(
+    "incident", ["2026-11-25-checkout", "2026-11-25-1", "2026-11-25-1e5", "2026-11-25", "x-1"]
+)
+@pytest.mark.parametrize("end", ["", "\n", "\n\n", " \n"])
+def test_front_matter_as_scaffolded_agrees_with_ruamel(stage: str, incident: str, end: str) -> None:
+    text = f"stage: {stage}\nincident: {incident}{end}"
+    fast = load_simple(text)
+    if fast is not _UNSUPPORTED:
+        assert fast == ruamel(text)

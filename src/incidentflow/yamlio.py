@@ -53,6 +53,9 @@ _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(.*))?")
 _ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*)")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.@/+-]*(?: [A-Za-z0-9_.@/+-]+)*")
 _ID = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*")
+# A stage file's front matter as the tool writes it: what the general path below gives for it,
+# taken in one match.
+_FRONT_MATTER = re.compile(rf"stage: ([a-z]+)\nincident: ({_ID.pattern})\n?")
 # Tabs, control characters (C0 and C1, NEL among them: a YAML line break), surrogates, BOMs,
 # YAML's other line breaks and non-characters: leave those to ruamel.yaml.
 _UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]")
@@ -69,6 +72,9 @@ _SPECIAL = frozenset(["true", "True", "TRUE", "false", "False", "FALSE", "null",
 
 def load_simple(text: str) -> Any:
     """Parse the flat subset exactly as YAML 1.2 would, or return the unsupported marker."""
+    front = _FRONT_MATTER.fullmatch(text)
+    if front and front.group(1) not in _SPECIAL:  # every stage file's, as scaffolded
+        return {"stage": front.group(1), "incident": front.group(2)}
     if "\r" in text or _has_unusual_characters(text):
         return _UNSUPPORTED
     result: dict[str, Any] = {}
