@@ -61,6 +61,16 @@ def committed(repo: Repo) -> Path:
     return directory
 
 
+def unfill_impact(triage: Path) -> None:
+    triage.write_text(triage.read_text().replace("All users.", "TODO"))
+
+
+def assert_unfilled_impact_is_reported() -> None:
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert 'section "Impact" is not filled in' in result.stdout
+
+
 def cache_file(repo: Repo) -> Path:
     return repo.root / ".git" / "incidentflow-cache.json"
 
@@ -80,10 +90,8 @@ def test_an_edit_in_the_working_tree_is_never_answered_from_the_cache(
 ) -> None:
     assert incident("check", "--all").exit_code == 0
     triage = committed / "01-triage.md"
-    triage.write_text(triage.read_text().replace("All users.", "TODO"))
-    result = incident("check", "--all")
-    assert result.exit_code == 1
-    assert 'section "Impact" is not filled in' in result.stdout
+    unfill_impact(triage)
+    assert_unfilled_impact_is_reported()
     triage.unlink()
     assert (
         "but incidents/2026-11-25-checkout/01-triage.md is missing"
@@ -117,11 +125,9 @@ def test_a_symlinked_stage_file_is_read_through_the_link_every_time(
     triage.symlink_to("../../docs/triage.md")
     repo.commit_all("triage kept in docs")
     assert incident("check", "--all").exit_code == 0
-    shared.write_text(shared.read_text().replace("All users.", "TODO"))
+    unfill_impact(shared)
     repo.commit_all("unfill impact")
-    result = incident("check", "--all")
-    assert result.exit_code == 1
-    assert 'section "Impact" is not filled in' in result.stdout
+    assert_unfilled_impact_is_reported()
 
 
 @pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
@@ -131,11 +137,9 @@ def test_a_file_git_is_told_not_to_look_at_is_never_answered_from_the_cache(
     assert incident("check", "--all").exit_code == 0
     triage = committed / "01-triage.md"
     repo.git("update-index", flag, str(triage.relative_to(repo.root)))
-    triage.write_text(triage.read_text().replace("All users.", "TODO"))
+    unfill_impact(triage)
     assert repo.git("diff-files", "--name-only") == ""  # git no longer sees the edit
-    result = incident("check", "--all")
-    assert result.exit_code == 1
-    assert 'section "Impact" is not filled in' in result.stdout
+    assert_unfilled_impact_is_reported()
 
 
 def test_new_attributes_that_change_checked_out_bytes_empty_the_cache(
