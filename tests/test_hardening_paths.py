@@ -246,6 +246,20 @@ def test_an_incident_file_linked_outside_is_never_read_or_replaced(
     assert_nothing_leaked(opened, outside, before)
 
 
+@pytest.mark.parametrize("args", [["check", "--all"], ["list"], ["show", ID]])
+def test_a_stage_file_that_is_a_loop_of_links_is_named_not_a_crash(
+    opened: Repo, args: list[str]
+) -> None:
+    triage = opened.root / TRIAGE
+    triage.unlink()
+    triage.symlink_to("loop.md")
+    (triage.parent / "loop.md").symlink_to(triage.name)
+    result = incident(*args)
+    assert result.exit_code in (0, 1), result.stdout + result.stderr
+    if args[0] != "list":
+        assert f"{TRIAGE}: path '{TRIAGE}' is a loop of symlinks" in result.stdout
+
+
 def test_an_incidents_directory_linked_outside_is_refused(repo: Repo, outside: Path) -> None:
     (repo.root / "incidents").symlink_to(outside)
     before = snapshot(outside)

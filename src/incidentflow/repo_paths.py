@@ -39,7 +39,12 @@ def checked(root: Path, path: Path) -> Path:
 def ensure_inside(root: Path, path: Path, *, shown: str) -> None:
     """Raise unless ``path``, with symlinks resolved, lies inside ``root`` and outside `.git`."""
     real_root = root.resolve()
-    real = path.resolve()
+    try:
+        real = path.resolve()
+    except RuntimeError:  # Python before 3.13 says a loop so
+        raise IncidentError(f"path {shown!r} is a loop of symlinks") from None
+    except OSError as exc:
+        raise IncidentError(f"path {shown!r} cannot be followed: {exc.strerror}") from None
     if real != real_root and real_root not in real.parents:
         raise IncidentError(f"path {shown!r} resolves outside the repository (through a symlink?)")
     git_dir = real_root / ".git"
