@@ -376,19 +376,16 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
         # Each block construct has its own first characters; try only those that can match.
         first = stripped[0]
         if first == "#":
-            atx = _ATX.match(line)
-            if atx:
-                title = (atx.group(2) or "").strip()
-                if title.endswith("#"):
-                    title = _ATX_CLOSING.sub("", title).strip()
-                headings.append(Heading(len(atx.group(1)), title, index + 1, index + 1))
+            atx = _atx_heading(line)
+            if atx is not None:
+                headings.append(Heading(atx[0], atx[1], index + 1, index + 1))
                 paragraph = None
                 continue
         elif first == "<":
             if stripped.startswith("<!--"):
                 html: tuple[str, ...] | str | None = _COMMENT_END  # the commonest
             else:
-                html = _html_block(line, interrupting=paragraph is not None)
+                html = _html_start(line, paragraph is not None)
             if html is not None:
                 paragraph = None
                 if isinstance(html, str):
@@ -402,9 +399,9 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
                             break
                 continue
         elif first in "`~":
-            fence_open = _fence_open(line)
-            if fence_open:
-                fence = (fence_open.group(1)[0], len(fence_open.group(1)))
+            opened = _fence_opened(line)
+            if opened is not None:
+                fence = opened
                 paragraph = None
                 continue
         elif first == ">":
@@ -439,6 +436,34 @@ def _expanded(line: str) -> str:
     return line.expandtabs(4) if "\t" in line else line
 
 
+# Stage files repeat their template's lines (`## Impact`, `<details>`) from incident to
+# incident: what a line opens depends on the line alone, so it is remembered.
+
+
+@functools.lru_cache(maxsize=4096)
+def _atx_heading(line: str) -> tuple[int, str] | None:
+    """The level and text of an ATX heading line (tabs already expanded), or None."""
+    atx = _ATX.match(line)
+    if atx is None:
+        return None
+    title = (atx.group(2) or "").strip()
+    if title.endswith("#"):
+        title = _ATX_CLOSING.sub("", title).strip()
+    return len(atx.group(1)), title
+
+
+@functools.lru_cache(maxsize=4096)
+def _html_start(line: str, interrupting: bool) -> tuple[str, ...] | str | None:
+    return _html_block(line, interrupting=interrupting)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fence_opened(line: str) -> tuple[str, int] | None:
+    """The character and length of the fence ``line`` opens, or None."""
+    found = _fence_open(line)
+    return (found.group(1)[0], len(found.group(1))) if found else None
+
+
 def _fence_open(line: str) -> re.Match[str] | None:
     """A code fence opening (a backtick fence's info string may not hold a backtick)."""
     match = _FENCE_OPEN.match(line)
@@ -447,6 +472,7 @@ def _fence_open(line: str) -> re.Match[str] | None:
     return match
 
 
+@functools.lru_cache(maxsize=4096)
 def _quote_depth(line: str) -> int:
     """How many block quotes a line opens at its start (`>>` is two)."""
     depth = 0
@@ -456,6 +482,7 @@ def _quote_depth(line: str) -> int:
     return depth
 
 
+@functools.lru_cache(maxsize=4096)
 def _opens_paragraph(line: str) -> bool:
     """Whether ``line``, inside its containers (quotes, list items), is paragraph text."""
     while True:
