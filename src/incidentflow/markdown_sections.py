@@ -194,7 +194,7 @@ def blank(text: str) -> str:
 
 def without_drafts_and_comments(text: str) -> str:
     """Blank out AI drafts and HTML comments, keeping every line where it was."""
-    if "<!--" in text:  # both start so
+    if "<!--" in text:  # drafts and comments both start with it
         if "ai-draft" in text:
             text = blank_out(text, _AI_DRAFT)
         pieces, done = [], 0
