@@ -79,7 +79,7 @@ class ContentCache:
 
     def _scan(self) -> None:
         """Each directory's tracked relevant files and their blob ids, as one signature;
-        None for a directory with a modified, deleted or symlinked relevant file."""
+        None for a directory with a file whose blob id git does not vouch for (see above)."""
         if self._staged is None or self._changed is None:
             return
         staged, self._staged = self._staged.output(), None
