@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentflow.markdown_sections import meaningful_text, parse, without_drafts_and_comments
+from incidentflow.markdown_sections import (
+    Section,
+    meaningful_text,
+    parse,
+    without_drafts_and_comments,
+)
 
 
 def titles(text: str) -> list[tuple[str, int]]:
@@ -102,6 +107,7 @@ def test_comments_are_removed_and_blanked_as_the_regexes_say(text: str) -> None:
     comments = re.compile(r"<!--.*?(-->|\Z)", re.S)
     removed = comments.sub("", drafts.sub("", text))
     assert meaningful_text(text) == re.sub(r"\bTODO\b", "", removed).strip()
+    assert Section("S", 1, text, 2).written_text() == removed.strip("\n").rstrip()
 
     def spaces(match: re.Match[str]) -> str:
         return re.sub(r"[^\n]", " ", match.group(0))

@@ -49,7 +49,6 @@ def _complete_tag() -> re.Pattern[str]:
 
 
 _AI_DRAFT = re.compile(r"<!--\s*ai-draft\b.*?-->.*?(<!--\s*/ai-draft\s*-->|\Z)", re.S)
-_COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.S)
 _TODO = re.compile(r"\bTODO\b")
 
 
@@ -85,7 +84,7 @@ class Section(Record):
 
     def written_text(self) -> str:
         """What people wrote, verbatim: the body without AI drafts and HTML comments."""
-        return _COMMENT.sub("", _AI_DRAFT.sub("", self.body)).strip("\n").rstrip()
+        return without_drafts_and_comments(self.body, blanked=False).strip("\n").rstrip()
 
     @property
     def is_filled(self) -> bool:
@@ -148,14 +147,7 @@ def normalize_title(title: str) -> str:
 
 def meaningful_text(body: str) -> str:
     """Strip AI drafts, HTML comments and `TODO` placeholders; what is left is a person's."""
-    if "<!--" in body:
-        if "ai-draft" in body:
-            body = _AI_DRAFT.sub("", body)
-        pieces, done = [], 0
-        for start, end in _comments(body):
-            pieces.append(body[done:start])
-            done = end
-        body = "".join(pieces) + body[done:]
+    body = without_drafts_and_comments(body, blanked=False)
     if "TODO" in body:
         body = _TODO.sub("", body)
     return body.strip()
@@ -164,7 +156,8 @@ def meaningful_text(body: str) -> str:
 def _comments(text: str) -> list[tuple[int, int]]:
     """Where each HTML comment starts and ends; one never closed runs to the end.
 
-    What ``_COMMENT`` matches, found with ``str.find`` (this runs for every section).
+    A comment is ``<!--`` up to the first ``-->`` after it, found with ``str.find`` (this
+    runs for every section).
     """
     spans = []
     start = text.find("<!--")
@@ -192,17 +185,20 @@ def blank(text: str) -> str:
     return "\n".join(" " * len(line) for line in text.split("\n"))
 
 
-def without_drafts_and_comments(text: str) -> str:
-    """Blank out AI drafts and HTML comments, keeping every line where it was."""
-    if "<!--" in text:  # drafts and comments both start with it
-        if "ai-draft" in text:
-            text = blank_out(text, _AI_DRAFT)
-        pieces, done = [], 0
-        for start, end in _comments(text):
-            pieces += [text[done:start], blank(text[start:end])]
-            done = end
-        text = "".join(pieces) + text[done:]
-    return text
+def without_drafts_and_comments(text: str, *, blanked: bool = True) -> str:
+    """AI drafts and HTML comments blanked out, keeping every line where it was; or, with
+    ``blanked=False``, taken out."""
+    if "<!--" not in text:  # drafts and comments both start with it
+        return text
+    if "ai-draft" in text:
+        text = blank_out(text, _AI_DRAFT) if blanked else _AI_DRAFT.sub("", text)
+    pieces, done = [], 0
+    for start, end in _comments(text):
+        pieces.append(text[done:start])
+        if blanked:
+            pieces.append(blank(text[start:end]))
+        done = end
+    return "".join(pieces) + text[done:]
 
 
 def code_spans(text: str) -> list[tuple[int, int]]:
