@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 from incidentflow.goals import ACTION_COLUMNS, row_is_done
 from incidentflow.incidents import StageResult, evaluate
-from incidentflow.markdown_sections import meaningful_text, parse, without_drafts_and_comments
+from incidentflow.markdown_sections import meaningful_text, without_drafts_and_comments
 from incidentflow.stages import POSTMORTEM
 from incidentflow.tables import first_table
 from incidentflow.workspace import Workspace
@@ -59,7 +59,7 @@ def postmortem_items(
     """The rows of one postmortem's Action items table (AI drafts and comments ignored)."""
     if result is None or not result.exists:
         return []
-    section = parse(result.text).section("Action items")
+    section = result.doc.section("Action items")
     if section is None:
         return []
     table = first_table(without_drafts_and_comments(section.body), first_line=section.body_line)

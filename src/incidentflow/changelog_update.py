@@ -9,7 +9,6 @@ from incidentflow.atomic import atomic_write_text
 from incidentflow.config import Config
 from incidentflow.errors import IncidentError
 from incidentflow.incidents import IncidentReport
-from incidentflow.markdown_sections import parse
 from incidentflow.stages import POSTMORTEM
 from incidentflow.textfile import decode
 
@@ -24,7 +23,7 @@ def finished_entry(report: IncidentReport, config: Config) -> ChangelogEntry | N
     result = report.result(POSTMORTEM)
     if result is None or not result.met or report.meta_problems:
         return None
-    section = parse(result.text).section("Changelog entry")
+    section = result.doc.section("Changelog entry")
     resolved = report.meta.time("resolved_at")
     if section is None or resolved is None:
         return None

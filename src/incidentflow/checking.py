@@ -11,7 +11,7 @@ from typing import Any
 from incidentflow.coderefs import CodeRef, parse_ref
 from incidentflow.evalcache import ContentCache
 from incidentflow.goal_report import Problem
-from incidentflow.goals import code_refs
+from incidentflow.goals import document_refs
 from incidentflow.incidents import blocking_problems, evaluate, incident_dir
 from incidentflow.stages import DIAGNOSIS
 from incidentflow.workspace import Workspace
@@ -59,7 +59,7 @@ def _evaluate(incident_id: str) -> dict[str, Any]:
     refs: list[CodeRef] = []
     diagnosis = report.result(DIAGNOSIS)
     if diagnosis is not None and diagnosis.exists:
-        refs = code_refs(diagnosis.text)
+        refs = document_refs(diagnosis.doc)
     return {
         "problems": [[p.path, p.line, p.message, p.incomplete] for p in blocking_problems(report)],
         "refs": [[diagnosis.path if diagnosis else "", ref.line, ref.text] for ref in refs],

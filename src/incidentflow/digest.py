@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from incidentflow.actions import postmortem_items
 from incidentflow.config import Config
 from incidentflow.incidents import IncidentReport, StageResult
-from incidentflow.markdown_sections import (
-    parse,
-)
 from incidentflow.metadata import MILESTONES
 from incidentflow.stages import POSTMORTEM, SUMMARY, TRIAGE
 from incidentflow.stats import MEASURES
@@ -169,7 +166,7 @@ def _written_sections(result: StageResult | None) -> tuple[WrittenSection, ...]:
         return ()
     return tuple(
         WrittenSection(section.title, section.written_text())
-        for section in parse(result.text).sections
+        for section in result.doc.sections
         if section.is_filled
     )
 

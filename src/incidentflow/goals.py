@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from incidentflow import markdown_sections
@@ -15,6 +16,7 @@ from incidentflow.metadata import Metadata
 from incidentflow.records import Record
 from incidentflow.stages import Stage
 from incidentflow.tables import first_table
+from incidentflow.yamlio import key_line, load_safe
 
 ACTION_COLUMNS = ("Action", "Owner", "Due", "Type")
 DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "fixed", "resolved", "x", "✅"})
@@ -47,9 +49,8 @@ class StageContext(Record):
         self.resolver = resolver
 
 
-def check_stage(stage: Stage, text: str, *, path: str, context: StageContext) -> list[Problem]:
-    """All the ways ``text`` (the stage file at ``path``) falls short of the stage's goal."""
-    doc = markdown_sections.parse(text)
+def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext) -> list[Problem]:
+    """All the ways ``doc`` (the stage file at ``path``, parsed) falls short of the stage's goal."""
     problems = _front_matter(stage, doc, path=path, incident_id=context.incident_id)
     for duplicate in doc.duplicate_sections():
         problems.append(Problem(path, duplicate.line, f'section "{duplicate.title}" appears twice'))
@@ -94,8 +95,6 @@ def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -
                 path, 1, f"has no front matter (start the file with ---, stage: {stage.key}, ---)"
             )
         ]
-    from incidentflow.yamlio import load_safe
-
     try:
         data = load_safe(doc.front_matter, path=path, line_offset=1)
     except IncidentError as exc:
@@ -144,8 +143,6 @@ def _limits(doc: Document, *, path: str, rules: StageRules) -> list[Problem]:
 def _milestone_set(context: StageContext, key: str, why: str) -> list[Problem]:
     if context.meta.time(key) is not None:
         return []
-    from incidentflow.yamlio import key_line
-
     line = key_line(context.meta_text, key)
     milestone = key.removesuffix("_at")
     return [
@@ -176,19 +173,15 @@ def _grounding(doc: Document, *, path: str, resolver: Resolver | None) -> list[P
         )
     if resolver is None:
         return problems
-    for ref in _document_refs(doc):
+    for ref in document_refs(doc):
         reason = resolver.problem(ref)
         if reason:
             problems.append(Problem(path, ref.line, f"code reference {reason}"))
     return problems
 
 
-def code_refs(text: str) -> list[CodeRef]:
+def document_refs(doc: Document) -> list[CodeRef]:
     """Every code reference in a stage file's body (front matter excluded), with its line."""
-    return _document_refs(markdown_sections.parse(text))
-
-
-def _document_refs(doc: Document) -> list[CodeRef]:
     if "\r" in doc.text:
         body = "\n".join(markdown_sections.split_lines(doc.text)[doc.body_start - 1 :])
     else:  # the same, without splitting the whole file
@@ -225,14 +218,17 @@ def _action_items(doc: Document, *, path: str) -> list[Problem]:
     action_column, owner_column, due_column = (present[name] for name in ("action", "owner", "due"))
     for row in table.rows:
         action = _plain(row.cells[action_column])
-        label = f'action item "{_shorten(action)}"' if action else "an action item"
         if not action:
             problems.append(
                 Problem(path, row.line, "an action item row has no action", incomplete=True)
             )
-        if _plain(row.cells[owner_column]).casefold() in _NO_OWNER:
-            problems.append(Problem(path, row.line, f"{label} has no owner", incomplete=True))
+        owned = _plain(row.cells[owner_column]).casefold() not in _NO_OWNER
         due = _plain(row.cells[due_column])
+        if owned and _valid_date(due):
+            continue
+        label = f'action item "{_shorten(action)}"' if action else "an action item"
+        if not owned:
+            problems.append(Problem(path, row.line, f"{label} has no owner", incomplete=True))
         if not _valid_date(due):
             shown = f'"{due}"' if due else "no due date"
             problems.append(
@@ -265,6 +261,7 @@ def _plain(cell: str) -> str:
     return markdown_sections.meaningful_text(cell).strip()
 
 
+@functools.lru_cache(maxsize=1024)
 def _valid_date(text: str) -> bool:
     if not _DATE.match(text):
         return False

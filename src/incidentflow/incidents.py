@@ -11,6 +11,7 @@ from incidentflow.config import Config
 from incidentflow.errors import IncidentError
 from incidentflow.goal_report import Problem
 from incidentflow.goals import StageContext, check_stage
+from incidentflow.markdown_sections import Document, parse
 from incidentflow.metadata import METADATA_NAME, Metadata, read_metadata
 from incidentflow.records import Record
 from incidentflow.snapshot import Snapshot
@@ -23,7 +24,7 @@ TIMELINE_NAME = "timeline.md"
 class StageResult(Record):
     """A stage file's state: present or not, and what its goal still lacks."""
 
-    __slots__ = ("exists", "path", "problems", "stage", "text")
+    __slots__ = ("_doc", "exists", "path", "problems", "stage", "text")
 
     def __init__(
         self,
@@ -32,12 +33,21 @@ class StageResult(Record):
         exists: bool,
         problems: list[Problem] | None = None,
         text: str = "",
+        doc: Document | None = None,
     ) -> None:
         self.stage = stage
         self.path = path
         self.exists = exists
         self.problems = [] if problems is None else problems
         self.text = text
+        self._doc = doc  # ``text`` parsed, when it already was
+
+    @property
+    def doc(self) -> Document:
+        """The stage file parsed (read-only; parsed once)."""
+        if self._doc is None:
+            self._doc = parse(self.text)
+        return self._doc
 
     @property
     def met(self) -> bool:
@@ -169,11 +179,9 @@ def evaluate(
             rules=config.stage_rules[stage.key],
             resolver=resolver,
         )
-        results.append(
-            StageResult(
-                stage, path, True, check_stage(stage, text, path=path, context=context), text
-            )
-        )
+        doc = parse(text)
+        problems = check_stage(stage, doc, path=path, context=context)
+        results.append(StageResult(stage, path, True, problems, text, doc))
     return IncidentReport(incident_id, directory, meta, meta_text, meta_problems, results)
 
 

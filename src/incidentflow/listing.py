@@ -78,11 +78,14 @@ def _summary(incident_id: str) -> dict[str, Any]:
     # Only the postmortem's goal decides "closed"; other stages need just to exist.
     report = evaluate(workspace.tree, workspace.config, incident_id, only=[POSTMORTEM])
     stage = "-"
-    directory = os.path.join(workspace.root, report.directory)
-    for candidate in reversed(STAGES):
-        if os.path.isfile(os.path.join(directory, candidate.filename)):
-            stage = candidate.key
-            break
+    if report.stages[0].text:  # read, so a regular file: no need to look again
+        stage = POSTMORTEM.key
+    else:
+        directory = os.path.join(workspace.root, report.directory)
+        for candidate in reversed(STAGES):
+            if os.path.isfile(os.path.join(directory, candidate.filename)):
+                stage = candidate.key
+                break
     started = report.meta.time("started_at")
     return {
         "severity": report.meta.severity,

@@ -147,7 +147,8 @@ def normalize_title(title: str) -> str:
 
 def meaningful_text(body: str) -> str:
     """Strip AI drafts, HTML comments and `TODO` placeholders; what is left is a person's."""
-    body = without_drafts_and_comments(body, blanked=False)
+    if "<!--" in body:  # drafts and comments both start with it
+        body = without_drafts_and_comments(body, blanked=False)
     if "TODO" in body:
         body = _TODO.sub("", body)
     return body.strip()
@@ -243,13 +244,8 @@ def split_lines(text: str) -> list[str]:
     return text.split("\n")
 
 
-@functools.lru_cache(maxsize=32)
 def parse(text: str) -> Document:
-    """Parse front matter and top-level headings; never raises on any input.
-
-    Cached by text: a check, its code references and a prompt often parse the same file.
-    Callers treat the result as read-only.
-    """
+    """Parse front matter and top-level headings; never raises on any input."""
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = split_lines(text)

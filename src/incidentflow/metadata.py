@@ -9,6 +9,7 @@ from incidentflow.errors import IncidentError
 from incidentflow.goal_report import Problem
 from incidentflow.records import Record
 from incidentflow.timeutil import parse_iso
+from incidentflow.yamlio import key_line, load_safe
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 if TYPE_CHECKING:
@@ -51,8 +52,6 @@ def read_metadata(
     text: str, *, path: str, incident_id: str, severities: tuple[str, ...]
 ) -> tuple[Metadata, list[Problem]]:
     """Parse and validate; every problem is a ``path:line:`` message, never an exception."""
-    from incidentflow.yamlio import key_line, load_safe
-
     meta = Metadata()
     try:
         data = load_safe(text, path=path)

@@ -68,8 +68,7 @@ def section_specs(
     return specs
 
 
-def _written_sections(text: str) -> list[dict[str, str]]:
-    doc = markdown_sections.parse(text)
+def _written_sections(doc: markdown_sections.Document) -> list[dict[str, str]]:
     return [
         {"name": section.title, "text": section.written_text()}
         for section in doc.sections
@@ -156,12 +155,12 @@ def render_prompt(
                 {
                     "title": earlier.title,
                     "filename": earlier.filename,
-                    "sections": _written_sections(result.text),
+                    "sections": _written_sections(result.doc),
                 }
             )
     current_result = report.result(stage)
     current = (
-        _written_sections(current_result.text) if current_result and current_result.exists else []
+        _written_sections(current_result.doc) if current_result and current_result.exists else []
     )
     if stage.key in ("triage", "diagnosis") and commits is None:
         commits = rollback_candidates(workspace, report.meta)

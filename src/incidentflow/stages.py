@@ -18,7 +18,16 @@ class SectionSpec(Record):
 class Stage(Record):
     """One stage: its key, position, file name, title, goal and sections."""
 
-    __slots__ = ("goal", "key", "number", "optional", "prompt_role", "required", "title")
+    __slots__ = (
+        "filename",
+        "goal",
+        "key",
+        "number",
+        "optional",
+        "prompt_role",
+        "required",
+        "title",
+    )
 
     def __init__(
         self,
@@ -38,11 +47,8 @@ class Stage(Record):
         self.prompt_role = prompt_role
         self.required = required
         self.optional = optional
-
-    @property
-    def filename(self) -> str:
-        """The stage file's name inside the incident directory, e.g. `01-triage.md`."""
-        return f"{self.number:02d}-{self.key}.md"
+        # The stage file's name inside the incident directory, e.g. `01-triage.md`.
+        self.filename = f"{number:02d}-{key}.md"
 
     @property
     def required_names(self) -> tuple[str, ...]:

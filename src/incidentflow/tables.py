@@ -52,14 +52,15 @@ def first_table(text: str, *, first_line: int) -> Table | None:
         if "-" not in lines[index + 1]:
             continue
         columns = split_row(lines[index])
+        width = len(columns)
         rows = []
-        for offset, line in enumerate(lines[index + 2 :], start=index + 2):
-            if not line.strip() or "|" not in line:
+        for offset, line in enumerate(lines[index + 2 :], start=first_line + index + 2):
+            if "|" not in line:  # a blank line, or text: the table ended
                 break
             cells = split_row(line)
-            padded = cells + [""] * (len(columns) - len(cells))
-            rows.append(
-                Row(dict(zip(columns, padded[: len(columns)], strict=True)), first_line + offset)
-            )
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            # Cells past the header are dropped, as GitHub renders them.
+            rows.append(Row(dict(zip(columns, cells, strict=False)), offset))
         return Table(columns, rows, first_line + index)
     return None
