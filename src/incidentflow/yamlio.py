@@ -48,11 +48,15 @@ def load_safe(text: str, *, path: str, line_offset: int = 0) -> Any:
 
 
 _UNSUPPORTED: Any = object()
-# Values are taken greedily and stripped after: a lazy `(.*?)[ \t]*` retries every character.
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(.*))?")
-_ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*)")
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.@/+-]*(?: [A-Za-z0-9_.@/+-]+)*")
 _ID = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*")
+# A key and its value. The commonest values are taken in the same match: a simple double-quoted
+# string (group 2) or a plain word or id (group 3); anything else is group 4, for _scalar.
+# Values are taken greedily and stripped after: a lazy `(.*?)[ \t]*` retries every character.
+_KEY_LINE = re.compile(
+    rf'([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(?:"([^"\\]*)"|({_PLAIN.pattern}|{_ID.pattern})|(.*)))?'
+)
+_ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*)")
 # A stage file's front matter as the tool writes it: what the general path below gives for it,
 # taken in one match.
 _FRONT_MATTER = re.compile(rf"stage: ([a-z]+)\nincident: ({_ID.pattern})\n?")
@@ -88,10 +92,16 @@ def load_simple(text: str) -> Any:
         match = _KEY_LINE.fullmatch(line)
         if match is None:
             return _UNSUPPORTED
-        key, raw = match.groups("")
+        key, quoted, word, raw = match.groups()
         if key in result or key in _SPECIAL:
             return _UNSUPPORTED
-        raw = raw.rstrip(" \t")
+        if quoted is not None:
+            result[key] = quoted
+            continue
+        if word is not None and word not in _SPECIAL:
+            result[key] = word
+            continue
+        raw = (word or raw or "").rstrip(" \t")
         if raw:
             value = _scalar(raw, in_list=False)
             if value is _UNSUPPORTED:
