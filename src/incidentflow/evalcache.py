@@ -150,18 +150,25 @@ class ContentCache:
         """Each id's cached value of ``kind``, computing the missing ones (in worker processes
         when there are many) and remembering them. ``directories`` maps id to directory.
 
-        Without a usable cache, everything is computed first and keyed after, so the git
-        queries behind the keys, and the reading of their answers, run alongside the
-        computation.
+        Without a usable cache, the keys are not needed before the computation, so they are
+        worked out alongside it: the git queries behind them, the reading of their answers,
+        and the keys themselves.
         """
         found: dict[str, Any] = {}
+        keys: dict[str, str | None] = {}
         if self.entries:
-            found = {name: self.get(self.key(kind, d)) for name, d in directories.items()}
+            keys = {name: self.key(kind, d) for name, d in directories.items()}
+            found = {name: self.get(key) for name, key in keys.items()}
         missing = [name for name in directories if found.get(name) is None]
-        computed = map_in_processes(compute, missing, meanwhile=self._scan)
+
+        def meanwhile() -> None:
+            if not keys:
+                keys.update((name, self.key(kind, directories[name])) for name in missing)
+
+        computed = map_in_processes(compute, missing, meanwhile=meanwhile)
         for name, value in zip(missing, computed, strict=True):
             found[name] = value
-            self.put(self.key(kind, directories[name]), value)
+            self.put(keys[name], value)
         return found
 
     def save(self) -> None:

@@ -4,31 +4,51 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from incidentflow.evalcache import ContentCache
 from incidentflow.incidents import evaluate, incident_dir
+from incidentflow.records import Record
 from incidentflow.stages import POSTMORTEM, STAGES
 from incidentflow.timeutil import format_duration
 from incidentflow.workspace import Workspace
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(Record):
     """One incident in the list."""
 
-    id: str
-    severity: str
-    status: str
-    stage: str
-    title: str
-    age: str
-    started_at: str | None
+    __slots__ = ("age", "id", "severity", "stage", "started_at", "status", "title")
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        severity: str,
+        status: str,
+        stage: str,
+        title: str,
+        age: str,
+        started_at: str | None,
+    ) -> None:
+        self.id = id
+        self.severity = severity
+        self.status = status
+        self.stage = stage
+        self.title = title
+        self.age = age
+        self.started_at = started_at
 
     def as_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form, in the order of the columns."""
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "status": self.status,
+            "stage": self.stage,
+            "title": self.title,
+            "age": self.age,
+            "started_at": self.started_at,
+        }
 
 
 def list_rows(

@@ -24,12 +24,9 @@ def command(only_open: bool, severities: tuple[str, ...], as_json: bool) -> None
 
 def _table(rows: list[Row]) -> None:
     headers = ("ID", "SEVERITY", "STATUS", "STAGE", "AGE", "TITLE")
-    cells = [(r.id, r.severity, r.status, r.stage, r.age, r.title) for r in rows]
-    widths = [
-        max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)
-    ]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in (headers, *cells)
-    ]
+    cells = [headers, *((r.id, r.severity, r.status, r.stage, r.age, r.title) for r in rows)]
+    widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
+    # Every column but the last padded to its width; one format call a row.
+    template = "".join(f"{{:<{width}}}  " for width in widths[:-1]) + "{}"
+    lines = [template.format(*row).rstrip() for row in cells]
     click.echo("\n".join(lines))  # one write: thousands of rows, one echo
