@@ -193,6 +193,12 @@ def without_drafts_and_comments(text: str, *, blanked: bool = True) -> str:
         return text
     if "ai-draft" in text:
         text = blank_out(text, _AI_DRAFT) if blanked else _AI_DRAFT.sub("", text)
+    # The commonest case, a section's one guidance comment, without building span lists.
+    start = text.find("<!--")
+    end = text.find("-->", start + 4)
+    if start != -1 and end != -1 and text.find("<!--", end + 3) == -1:
+        end += 3
+        return text[:start] + (blank(text[start:end]) if blanked else "") + text[end:]
     pieces, done = [], 0
     for start, end in _comments(text):
         pieces.append(text[done:start])
