@@ -15,6 +15,7 @@ is never checked either.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -63,13 +64,27 @@ class CodeRef(Record):
 
 def parse_ref(span: str, *, line: int = 0) -> CodeRef | None:
     """Classify one code span's content; None when it is code rather than a location."""
+    found = _classify(span)
+    if found is None:
+        return None
+    text, rev, path, start, end, commit = found
+    return CodeRef(text, line, rev=rev, path=path, start=start, end=end, commit=commit)
+
+
+_Parts = tuple[str, str | None, str | None, int | None, int | None, str | None]
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify(span: str) -> _Parts | None:
+    """What a span names (text, rev, path, start, end, commit); the same wherever it is,
+    so remembered: stage files cite the same locations again and again."""
     text = span.strip()
     if not text or _WHITESPACE.search(text) or "://" in text:
         return None
     if _SHA.match(text):
         has_digit = any(ch.isdigit() for ch in text)
         has_letter = any(ch.isalpha() for ch in text)
-        return CodeRef(text, line, commit=text) if has_digit and has_letter else None
+        return (text, None, None, None, None, text) if has_digit and has_letter else None
     parts = text.split(":")
     start = end = None
     lines = _LINES.match(parts[-1]) if len(parts) > 1 else None
@@ -87,7 +102,7 @@ def parse_ref(span: str, *, line: int = 0) -> CodeRef | None:
         return None
     if not _looks_like_path(path, has_lines=start is not None):
         return None
-    return CodeRef(text, line, rev=rev, path=path, start=start, end=end)
+    return (text, rev, path, start, end, None)
 
 
 def _looks_like_path(path: str, *, has_lines: bool) -> bool:
@@ -157,10 +172,13 @@ def _next_run_at_line_start(text: str, start: int, runs: tuple[str, ...]) -> tup
     """The first of ``runs`` from ``start`` on that begins a line (after up to 3 spaces):
     its line's start and its own position."""
     while True:
-        found = [at for at in (text.find(run, start) for run in runs) if at != -1]
-        if not found:
+        at = -1
+        for run in runs:
+            found = text.find(run, start)
+            if found != -1 and (at == -1 or found < at):
+                at = found
+        if at == -1:
             return None
-        at = min(found)
         line_start = text.rfind("\n", 0, at) + 1
         if line_start >= start and at - line_start <= 3 and not text[line_start:at].strip(" "):
             return line_start, at
