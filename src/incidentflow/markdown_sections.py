@@ -299,11 +299,25 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
                 paragraph = None
                 in_html_until_blank = after_blank = False
                 continue
-            if line[0] not in _NOT_PLAIN and not line[0].isspace():
+            first = line[0]
+            if first not in _NOT_PLAIN and not first.isspace():
                 if paragraph is None and not in_html_until_blank:
                     paragraph = index
                 after_blank = False
                 continue
+            # Next commonest, a template's own lines: a heading, a one-line comment.
+            if not in_html_until_blank:
+                if first == "#" and "\t" not in line:
+                    atx = _atx_heading(line)
+                    if atx is not None:
+                        headings.append(Heading(atx[0], atx[1], index + 1, index + 1))
+                        paragraph = None
+                        after_blank = False
+                        continue
+                elif first == "<" and line.startswith("<!--") and line.find("-->", 1) != -1:
+                    paragraph = None  # an HTML block that ends where it starts
+                    after_blank = False
+                    continue
         if "\t" in line:
             line = line.expandtabs(4)
         if fence is not None:
