@@ -39,7 +39,7 @@ def split_row(line: str) -> list[str]:
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
     if "\\" not in text:
-        return [cell.strip() for cell in text.split("|")]
+        return list(map(str.strip, text.split("|")))
     return [cell.strip().replace("\\|", "|") for cell in _PIPE.split(text)]
 
 
