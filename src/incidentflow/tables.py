@@ -11,13 +11,23 @@ _DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 
 
 class Row(Record):
-    """A body row: its cells by column name, and its 1-based line in the file."""
+    """A body row: its cells in column order (as many as the header has), and its 1-based
+    line in the file."""
 
-    __slots__ = ("cells", "line")
+    __slots__ = ("_cells", "columns", "line", "values")
 
-    def __init__(self, cells: dict[str, str], line: int) -> None:
-        self.cells = cells
+    def __init__(self, values: list[str], line: int, columns: list[str]) -> None:
+        self.values = values
         self.line = line
+        self.columns = columns
+        self._cells: dict[str, str] | None = None  # built on first use
+
+    @property
+    def cells(self) -> dict[str, str]:
+        """The cells by column name; of columns named alike, the last one's."""
+        if self._cells is None:
+            self._cells = dict(zip(self.columns, self.values, strict=True))
+        return self._cells
 
 
 class Table(Record):
@@ -29,6 +39,11 @@ class Table(Record):
         self.columns = columns
         self.rows = rows
         self.line = line
+
+    def position(self, column: str) -> int:
+        """Where the cells of ``column`` are in each row's values; of columns named alike,
+        the last (as `Row.cells` has it)."""
+        return len(self.columns) - 1 - self.columns[::-1].index(column)
 
 
 def split_row(line: str) -> list[str]:
@@ -58,9 +73,8 @@ def first_table(text: str, *, first_line: int) -> Table | None:
             if "|" not in line:  # a blank line, or text: the table ended
                 break
             cells = split_row(line)
-            if len(cells) < width:
-                cells += [""] * (width - len(cells))
-            # Cells past the header are dropped, as GitHub renders them.
-            rows.append(Row(dict(zip(columns, cells, strict=False)), offset))
+            if len(cells) != width:  # padded, or cut as GitHub renders cells past the header
+                cells = (cells + [""] * width)[:width]
+            rows.append(Row(cells, offset, columns))
         return Table(columns, rows, first_line + index)
     return None
