@@ -19,6 +19,7 @@ METADATA_NAME = "incident.yaml"
 MILESTONES = ("started_at", "detected_at", "contained_at", "resolved_at")
 KEYS = ("id", "title", "severity", "commander", "services", *MILESTONES)
 REQUIRED = ("id", "title", "severity", "started_at")
+_KNOWN = frozenset(KEYS)
 
 
 class Metadata(Record):
@@ -70,7 +71,7 @@ def read_metadata(
         problems.append(Problem(path, key_line(text, key), message))
 
     for key in data:
-        if key not in KEYS:
+        if key not in _KNOWN:
             report(str(key), f"unknown key {key!r} (known keys: {', '.join(KEYS)})")
     for key in REQUIRED:
         if data.get(key) in (None, ""):
@@ -115,6 +116,8 @@ def read_metadata(
 
 
 def _as_time(value: Any) -> dt.datetime | None:
+    if type(value) is str and value:  # the commonest: a quoted time
+        return parse_iso(value)
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
