@@ -87,10 +87,12 @@ def load_simple(text: str) -> Any:
     while index < len(lines):
         line = lines[index]
         index += 1
-        if not line.strip() or line.startswith("#"):
+        if not line or line[0] == "#":
             continue
         match = _KEY_LINE.fullmatch(line)
         if match is None:
+            if line.isspace():
+                continue
             return _UNSUPPORTED
         key, quoted, word, raw = match.groups()
         if key in result or key in _SPECIAL:
