@@ -220,7 +220,7 @@ def test_a_tampered_entry_is_not_trusted_for_other_content(repo: Repo, committed
     data = json.loads(cache_file(repo).read_text())
     for key in data["entries"]:
         if key.startswith("check:"):
-            data["entries"][key] = {"problems": [], "refs": []}
+            data["entries"][key] = [[], []]  # no problems, no references
     cache_file(repo).write_text(json.dumps(data))
     triage = committed / "01-triage.md"
     triage.write_text(triage.read_text().replace("Flag off.", "TODO"))
@@ -293,7 +293,7 @@ def test_a_cache_restored_in_a_fresh_clone_is_used(
     marked = 0
     for key, value in data["entries"].items():
         if key.startswith("list:"):
-            value["title"] = "from the restored cache"
+            value[3] = "from the restored cache"  # the title
             marked += 1
     assert marked == 1
     clone = tmp_path / "clone"

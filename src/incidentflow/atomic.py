@@ -7,11 +7,15 @@ import os
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, exclusive: bool = False, durable: bool = True
+) -> None:
     """Write ``data`` to a temp file beside ``path``, fsync it, and rename it into place.
 
     With ``exclusive`` the rename never replaces an existing file (used for files the tool
-    must never overwrite, such as a freshly scaffolded stage).
+    must never overwrite, such as a freshly scaffolded stage). Without ``durable`` there is
+    no fsync: readers still see the old content or the new, but a power cut may lose both
+    (for files that only save work, such as a cache).
     """
     import tempfile  # not needed on the read-only paths that import this module
 
@@ -21,7 +25,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> N
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         if exclusive:
             # link() fails if the target exists, which rename() would silently replace.
@@ -35,9 +40,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> N
         raise
 
 
-def atomic_write_text(path: Path, text: str, *, exclusive: bool = False) -> None:
+def atomic_write_text(
+    path: Path, text: str, *, exclusive: bool = False, durable: bool = True
+) -> None:
     """Encode ``text`` as UTF-8 (newlines untouched) and write it atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
+    atomic_write_bytes(path, text.encode("utf-8"), exclusive=exclusive, durable=durable)
 
 
 def _existing_mode(path: Path) -> int:

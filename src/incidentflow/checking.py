@@ -29,12 +29,12 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
         found = cache.results("check", directories, _evaluate)
         reasons: dict[str, str | None] = {}  # by reference text: HEAD is the same for all
         for incident_id in incident_ids:
-            entry = found[incident_id]
+            found_problems, refs = found[incident_id]
             own = [
                 Problem(path, line, message, incomplete)
-                for path, line, message, incomplete in entry["problems"]
+                for path, line, message, incomplete in found_problems
             ]
-            for path, line, text in entry["refs"]:
+            for path, line, text in refs:
                 if text not in reasons:
                     ref = parse_ref(text)
                     reasons[text] = resolver.problem(ref) if ref is not None else None
@@ -51,8 +51,9 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
 _WORKSPACE: Workspace | None = None
 
 
-def _evaluate(incident_id: str) -> dict[str, Any]:
-    """The cacheable part of a check: problems from the files alone, and the refs to resolve."""
+def _evaluate(incident_id: str) -> list[Any]:
+    """The cacheable part of a check: problems from the files alone, and the refs to resolve
+    (a list of the two: it is stored in the cache as JSON)."""
     workspace = _WORKSPACE
     assert workspace is not None
     report = evaluate(workspace.tree, workspace.config, incident_id)
@@ -60,7 +61,7 @@ def _evaluate(incident_id: str) -> dict[str, Any]:
     diagnosis = report.result(DIAGNOSIS)
     if diagnosis is not None and diagnosis.exists:
         refs = document_refs(diagnosis.doc)
-    return {
-        "problems": [[p.path, p.line, p.message, p.incomplete] for p in blocking_problems(report)],
-        "refs": [[diagnosis.path if diagnosis else "", ref.line, ref.text] for ref in refs],
-    }
+    return [
+        [[p.path, p.line, p.message, p.incomplete] for p in blocking_problems(report)],
+        [[diagnosis.path if diagnosis else "", ref.line, ref.text] for ref in refs],
+    ]

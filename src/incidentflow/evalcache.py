@@ -185,8 +185,9 @@ class ContentCache:
             return
         from incidentflow.atomic import atomic_write_text
 
+        data = json.dumps({"salt": self.salt, "entries": self.fresh}, separators=(",", ":"))
         with contextlib.suppress(OSError):
-            atomic_write_text(self.path, json.dumps({"salt": self.salt, "entries": self.fresh}))
+            atomic_write_text(self.path, data, durable=False)  # losing it only costs time
 
 
 # git settings that change the bytes a blob checks out as (end of lines, filters), and where

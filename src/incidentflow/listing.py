@@ -66,21 +66,21 @@ def list_rows(
     _WORKSPACE = workspace
     summaries = cache.results("list", {i: incident_dir(workspace.config, i) for i in ids}, _summary)
     for incident_id in ids:
-        found = summaries[incident_id]
-        if severities and found["severity"] not in severities:
+        severity, status, stage, title, started_at = summaries[incident_id]
+        if severities and severity not in severities:
             continue
-        if only_open and found["status"] == "closed":
+        if only_open and status == "closed":
             continue
-        started = dt.datetime.fromisoformat(found["started_at"]) if found["started_at"] else None
+        started = dt.datetime.fromisoformat(started_at) if started_at else None
         rows.append(
             Row(
                 id=incident_id,
-                severity=found["severity"] or "?",
-                status=found["status"],
-                stage=found["stage"],
-                title=found["title"],
+                severity=severity or "?",
+                status=status,
+                stage=stage,
+                title=title,
                 age=format_duration(now - started) if started else "?",
-                started_at=found["started_at"],
+                started_at=started_at,
             )
         )
     cache.save()
@@ -91,8 +91,9 @@ def list_rows(
 _WORKSPACE: Workspace | None = None
 
 
-def _summary(incident_id: str) -> dict[str, Any]:
-    """What a row needs, from the files alone (cacheable by their content)."""
+def _summary(incident_id: str) -> list[Any]:
+    """What a row needs, from the files alone (cacheable by their content): severity,
+    status, stage, title and start time (a list: it is stored in the cache as JSON)."""
     workspace = _WORKSPACE
     assert workspace is not None
     # Only the postmortem's goal decides "closed"; other stages need just to exist.
@@ -107,10 +108,10 @@ def _summary(incident_id: str) -> dict[str, Any]:
                 stage = candidate.key
                 break
     started = report.meta.time("started_at")
-    return {
-        "severity": report.meta.severity,
-        "status": report.status,
-        "stage": stage,
-        "title": report.meta.title,
-        "started_at": started.isoformat() if started else None,
-    }
+    return [
+        report.meta.severity,
+        report.status,
+        stage,
+        report.meta.title,
+        started.isoformat() if started else None,
+    ]
