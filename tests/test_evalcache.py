@@ -137,6 +137,7 @@ def test_a_file_git_is_told_not_to_look_at_is_never_answered_from_the_cache(
     assert incident("check", "--all").exit_code == 0
     triage = committed / "01-triage.md"
     repo.git("update-index", flag, str(triage.relative_to(repo.root)))
+    assert incident("check", "--all").exit_code == 0  # a run with the flag set, then an edit
     unfill_impact(triage)
     assert repo.git("diff-files", "--name-only") == ""  # git no longer sees the edit
     assert_unfilled_impact_is_reported()
@@ -148,6 +149,24 @@ def test_new_attributes_that_change_checked_out_bytes_empty_the_cache(
     assert incident("check", "--all").exit_code == 0
     # The same blobs now check out as UTF-16: what is on disk changed, the blob ids did not.
     (repo.root / ".gitattributes").write_text("*.yaml working-tree-encoding=UTF-16LE\n")
+    meta = committed / "incident.yaml"
+    meta.unlink()
+    repo.git("checkout", "--", str(meta.relative_to(repo.root)))
+    assert meta.read_bytes()[1:2] == b"\0"
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert "incident.yaml: invalid YAML" in result.stdout
+
+
+def test_attributes_inside_an_incident_directory_are_never_answered_from_the_cache(
+    repo: Repo, committed: Path
+) -> None:
+    assert incident("check", "--all").exit_code == 0
+    # Only this directory's attributes change: the blob ids and the cache key's salt do not.
+    attributes = committed / ".gitattributes"
+    attributes.write_text("incident.yaml working-tree-encoding=UTF-16LE\n")
+    repo.git("add", str(attributes.relative_to(repo.root)))  # incident.yaml's blob stays
+    repo.git("commit", "-q", "-m", "attributes")
     meta = committed / "incident.yaml"
     meta.unlink()
     repo.git("checkout", "--", str(meta.relative_to(repo.root)))

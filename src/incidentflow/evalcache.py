@@ -41,7 +41,10 @@ from incidentflow.stages import STAGES
 
 CACHE_NAME = "incidentflow-cache.json"
 RELEVANT = (METADATA_NAME, *(stage.filename for stage in STAGES))
-_SYMLINK = "120000"
+_RELEVANT_NAMES = frozenset(RELEVANT)
+# How `ls-files -v --stage` begins the record of a file git checks (tag H) with a regular
+# file's mode; a symlink's blob is its target's name, not the content read through it.
+_CLEAN_REGULAR_FILE = ("H 100644 ", "H 100755 ")
 
 
 class ContentCache:
@@ -55,7 +58,7 @@ class ContentCache:
         # Started now, read when the keys are first needed.
         self._staged: Started | None = git.start("ls-files", "-v", "--stage", "-z", "--", spec)
         self._changed: Started | None = git.start("diff-files", "--name-only", "-z", "--", spec)
-        self._signatures: dict[str, str | None] = {}
+        self._signatures: dict[str, list[str] | None] = {}
         self._trusted = True  # whether git's view of the working tree is complete
         settings = git.start("config", "-z", "--get-regexp", _CONVERSION_SETTINGS)
         found = git.run("rev-parse", "--git-path", CACHE_NAME, "--git-path", "info/attributes")
@@ -78,8 +81,10 @@ class ContentCache:
             self.entries = data["entries"]
 
     def _scan(self) -> None:
-        """Each directory's tracked relevant files and their blob ids, as one signature;
-        None for a directory with a file whose blob id git does not vouch for (see above)."""
+        """Each directory's index records of its tracked relevant files (mode, blob id,
+        name); None for a directory with a file whose blob id git does not vouch for (see
+        above). This reads a record for every file under the incidents directory: it is
+        kept to string methods."""
         if self._staged is None or self._changed is None:
             return
         staged, self._staged = self._staged.output(), None
@@ -92,38 +97,42 @@ class ContentCache:
         for record in staged.split("\0"):
             meta, _, path = record.partition("\t")
             directory, _, name = path.rpartition("/")
-            if name == ".gitattributes":
-                unstable.add(directory)  # it may change how this incident's blobs check out
-            if name not in RELEVANT:
+            if name not in _RELEVANT_NAMES:
+                if name == ".gitattributes":
+                    unstable.add(directory)  # it may change how this incident's blobs check out
                 continue
-            tag, mode, blob, stage = meta.split(" ")
-            if tag != "H" or stage != "0" or mode == _SYMLINK:
-                # Not looked at by git (assume-unchanged, skip-worktree), a conflict, or
-                # content that is not the blob's.
+            if not meta.startswith(_CLEAN_REGULAR_FILE) or not meta.endswith(" 0"):
+                # Not looked at by git (assume-unchanged, skip-worktree: another tag), a
+                # conflict (a stage but 0), or content that is not the blob's (a symlink).
                 unstable.add(directory)
-            files.setdefault(directory, []).append(f"{name}={blob}")
+            found = files.get(directory)
+            if found is None:
+                files[directory] = [record]
+            else:
+                found.append(record)
         for path in changed.split("\0"):
             directory, _, name = path.rpartition("/")
-            if name in RELEVANT:
+            if name in _RELEVANT_NAMES:
                 unstable.add(directory)
         self._signatures = {
-            directory: None if directory in unstable else "|".join(parts)
-            for directory, parts in files.items()
+            directory: None if directory in unstable else records
+            for directory, records in files.items()
         }
 
     def key(self, kind: str, directory: str) -> str | None:
         """The content key of one incident directory's relevant files, or None if unstable."""
         self._scan()
-        signature = self._signatures.get(directory)
-        if signature is None or not self._trusted:
+        records = self._signatures.get(directory)
+        if records is None or not self._trusted:
             return None  # nothing tracked (a new incident), or not clean
-        if signature.count("=") < len(RELEVANT) and self._untracked(directory, signature):
+        if len(records) < len(RELEVANT) and self._untracked(directory, records):
             return None
-        return f"{kind}:" + hashlib.sha1(f"{directory}|{signature}".encode()).hexdigest()
+        signature = "\0".join(records)  # each names its file, mode and blob id
+        return f"{kind}:" + hashlib.sha1(signature.encode("utf-8", "surrogateescape")).hexdigest()
 
-    def _untracked(self, directory: str, signature: str) -> bool:
+    def _untracked(self, directory: str, records: list[str]) -> bool:
         """Whether a relevant file the index does not track is on disk in ``directory``."""
-        tracked = {part.partition("=")[0] for part in signature.split("|")}
+        tracked = {record.partition("\t")[2].rpartition("/")[2] for record in records}
         return any(
             os.path.lexists(os.path.join(self.root, directory, name))
             for name in RELEVANT
