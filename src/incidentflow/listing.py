@@ -60,8 +60,9 @@ def list_rows(
 ) -> list[Row]:
     """Every incident, newest first, filtered by openness and severity."""
     rows = []
-    cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
+    # The directory listing first: the cache's git queries, started next, stat every file.
     ids = list(reversed(workspace.ids()))
+    cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     global _WORKSPACE
     _WORKSPACE = workspace
     summaries = cache.results("list", {i: incident_dir(workspace.config, i) for i in ids}, _summary)
