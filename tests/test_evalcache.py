@@ -320,3 +320,18 @@ def test_a_cache_restored_in_a_fresh_clone_is_used(
     (clone / ".git" / "incidentflow-cache.json").write_text(json.dumps(data))
     monkeypatch.chdir(clone)
     assert "from the restored cache" in incident("list").stdout
+
+
+@pytest.mark.parametrize("directory", ["ops/incidents", "ops[1]/in*"])
+def test_an_incidents_directory_named_like_a_pattern_is_cached_by_its_files(
+    repo: Repo, directory: str
+) -> None:
+    """git is asked about each incident's files by pattern; a name with pattern characters
+    is matched as written."""
+    repo.write(".incident.yaml", f'incidents_dir: "{directory}"\n')
+    incident("new", "Checkout", "--started-at", "2026-11-25T10:00:00Z")
+    repo.commit_all("incident")
+    first = incident("list", "--json").stdout
+    entries = json.loads(cache_file(repo).read_text())["entries"]
+    assert [key.split(":")[0] for key in entries] == ["list"]
+    assert incident("list", "--json").stdout == first

@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,10 +55,10 @@ class ContentCache:
         self.root = root
         self.entries: dict[str, Any] = {}
         self.fresh: dict[str, Any] = {}
-        spec = incidents_dir.rstrip("/") + "/" if incidents_dir != "." else "."
+        specs = _pathspecs(incidents_dir)
         # Started now, read when the keys are first needed.
-        self._staged: Started | None = git.start("ls-files", "-v", "--stage", "-z", "--", spec)
-        self._changed: Started | None = git.start("diff-files", "--name-only", "-z", "--", spec)
+        self._staged: Started | None = git.start("ls-files", "-v", "--stage", "-z", "--", *specs)
+        self._changed: Started | None = git.start("diff-files", "--name-only", "-z", "--", *specs)
         self._signatures: dict[str, list[str] | None] = {}
         self._trusted = True  # whether git's view of the working tree is complete
         settings = git.start("config", "-z", "--get-regexp", _CONVERSION_SETTINGS)
@@ -202,6 +203,20 @@ class ContentCache:
 # git settings that change the bytes a blob checks out as (end of lines, filters), and where
 # more attributes may be kept.
 _CONVERSION_SETTINGS = r"^(core\.(autocrlf|eol|attributesfile|checkroundtripencoding)|filter\.)"
+
+
+_GLOB_SPECIAL = re.compile(r"([*?\[\\])")
+
+
+def _pathspecs(incidents_dir: str) -> list[str]:
+    """The files a key depends on, as git pathspecs: each incident's relevant files and any
+    `.gitattributes` below the incidents directory (an incident's other files, such as
+    attachments, are never read, so git is not asked about them)."""
+    directory = incidents_dir.strip("/")
+    prefix = "" if directory in ("", ".") else _GLOB_SPECIAL.sub(r"\\\1", directory) + "/"
+    # glob magic: `*` does not match `/`, so only the incidents' own files match. (Where
+    # GIT_LITERAL_PATHSPECS turns magic off, nothing matches: nothing is cached.)
+    return [f":(glob){prefix}*/{name}" for name in RELEVANT] + [f":(glob){prefix}**/.gitattributes"]
 
 
 def _absolute(git: Git, path: str) -> Path:
