@@ -268,41 +268,6 @@ def test_worker_processes_give_the_same_answers(
     assert incident("list", "--json").stdout == serial_list
 
 
-def _pid(_: object) -> int:
-    import os
-
-    return os.getpid()
-
-
-def test_map_in_processes_really_uses_other_processes(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    import incidentflow.parallel
-
-    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
-    assert incidentflow.parallel.map_in_processes(_pid, [1, 2], min_items=10) == [os.getpid()] * 2
-    pids = incidentflow.parallel.map_in_processes(_pid, list(range(40)), min_items=1)
-    assert len(pids) == 40
-    assert os.getpid() not in pids
-
-
-@pytest.mark.parametrize("min_items", [1, 100])
-def test_meanwhile_runs_once_in_this_process_alongside_the_work(
-    monkeypatch: pytest.MonkeyPatch, min_items: int
-) -> None:
-    import os
-
-    import incidentflow.parallel
-
-    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
-    ran: list[int] = []
-    pids = incidentflow.parallel.map_in_processes(
-        _pid, list(range(40)), min_items=min_items, meanwhile=lambda: ran.append(os.getpid())
-    )
-    assert len(pids) == 40
-    assert ran == [os.getpid()]
-
-
 def test_a_cache_restored_in_a_fresh_clone_is_used(
     repo: Repo, committed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,0 +1,107 @@
+"""Worker processes for list and check --all: the same answers as in-process, and failures
+that surface instead of hanging or leaving processes behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+import incidentflow.parallel
+from incidentflow.parallel import WorkerFailed, map_in_processes
+
+
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
+
+
+def no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def pid(_: object) -> int:
+    return os.getpid()
+
+
+def fail_on_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError(f"item {n} is bad")
+    return n
+
+
+def die_on_seven(n: int) -> int:
+    if n == 7:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
+class Unpicklable:
+    def __reduce__(self) -> str:
+        raise TypeError("cannot pickle this")
+
+
+def unpicklable_error(n: int) -> int:
+    raise RuntimeError(Unpicklable())
+
+
+@pytest.mark.parametrize("count", [1, 17, 400, 2049])
+def test_results_come_back_in_order(count: int) -> None:
+    assert map_in_processes(square, list(range(count)), min_items=1) == [
+        n * n for n in range(count)
+    ]
+    assert no_children_left()
+
+
+def test_the_work_is_done_in_other_processes() -> None:
+    assert map_in_processes(pid, [1, 2], min_items=10) == [os.getpid()] * 2
+    pids = map_in_processes(pid, list(range(400)), min_items=1)
+    assert len(pids) == 400
+    assert os.getpid() not in pids
+
+
+@pytest.mark.parametrize("min_items", [1, 100])
+def test_meanwhile_runs_once_in_this_process_alongside_the_work(min_items: int) -> None:
+    ran: list[int] = []
+    pids = map_in_processes(
+        pid, list(range(40)), min_items=min_items, meanwhile=lambda: ran.append(os.getpid())
+    )
+    assert len(pids) == 40
+    assert ran == [os.getpid()]
+
+
+def test_an_exception_in_a_worker_is_raised_here() -> None:
+    with pytest.raises(ValueError, match="item 7 is bad") as raised:
+        map_in_processes(fail_on_seven, list(range(100)), min_items=1)
+    assert "fail_on_seven" in str(raised.value.__cause__)  # the worker's traceback
+    assert no_children_left()
+
+
+def test_an_exception_that_does_not_pickle_is_still_reported() -> None:
+    with pytest.raises(WorkerFailed, match="RuntimeError"):
+        map_in_processes(unpicklable_error, list(range(100)), min_items=1)
+    assert no_children_left()
+
+
+def test_a_worker_killed_midway_is_an_error_not_a_hang() -> None:
+    with pytest.raises(WorkerFailed, match="ended without its results"):
+        map_in_processes(die_on_seven, list(range(100)), min_items=1)
+    assert no_children_left()
+
+
+def test_an_exception_meanwhile_stops_the_workers() -> None:
+    def broken() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        map_in_processes(square, list(range(100_000)), min_items=1, meanwhile=broken)
+    assert no_children_left()
