@@ -55,6 +55,8 @@ class ContentCache:
         self.root = root
         self.entries: dict[str, Any] = {}
         self.fresh: dict[str, Any] = {}
+        self._kinds: set[str] = set()  # looked up in this run
+        self._new = False  # whether this run computed an entry the cache lacked
         specs = _pathspecs(incidents_dir)
         # Started now, read when the keys are first needed.
         self._staged: Started | None = git.start("ls-files", "-v", "--stage", "-z", "--", *specs)
@@ -153,6 +155,7 @@ class ContentCache:
         """Remember ``value`` for ``key`` (ignored when the key is None)."""
         if key is not None:
             self.fresh[key] = value
+            self._new = True
 
     def results(
         self, kind: str, directories: dict[str, str], compute: Callable[[str], Any]
@@ -164,6 +167,7 @@ class ContentCache:
         worked out alongside it: the git queries behind them, the reading of their answers,
         and the keys themselves.
         """
+        self._kinds.add(kind)
         found: dict[str, Any] = {}
         keys: dict[str, str | None] = {}
         if self.entries:
@@ -187,12 +191,13 @@ class ContentCache:
         Entries of the kinds looked up in this run but not used are dropped (stale content);
         entries of other kinds are kept for the commands that use them.
         """
-        kinds = {key.split(":", 1)[0] for key in self.fresh}
+        kept = len(self.fresh)
         for key, value in self.entries.items():
-            if key.split(":", 1)[0] not in kinds:
-                self.fresh.setdefault(key, value)
-        if self.fresh == self.entries:
-            return
+            if key.partition(":")[0] not in self._kinds:
+                self.fresh[key] = value
+                kept += 1
+        if not self._new and kept == len(self.entries):
+            return  # every entry was used or kept, and none added: nothing changed
         from incidentflow.atomic import atomic_write_text
 
         data = json.dumps({"salt": self.salt, "entries": self.fresh}, separators=(",", ":"))
