@@ -55,12 +55,9 @@ def _forked(
 ) -> list[R]:
     # Small chunks, taken one at a time from a shared pipe, so that no worker is left with
     # a long last one while the others idle.
-    size = max(16, len(items) // (workers * 32))
+    size = max(8, len(items) // (workers * 128))
     starts = range(0, len(items), size)
     work, orders = os.pipe()
-    # A few hundred numbers at most: they fit in the pipe, so this never blocks.
-    os.write(orders, b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(starts))))
-    os.close(orders)
     children: list[tuple[int, int]] = []
     try:
         for _ in range(workers):
@@ -72,10 +69,17 @@ def _forked(
                 os.close(output)
                 raise
             if pid == 0:
+                os.close(orders)  # so that the work pipe ends when this process's writes do
                 os.close(results)
                 _work(function, items, starts, size, work, output)  # never returns
             os.close(output)
             children.append((pid, results))
+        # The chunk numbers go in after the workers started: they read as it fills.
+        orders_left = b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(starts)))
+        while orders_left:
+            orders_left = orders_left[os.write(orders, orders_left) :]
+        os.close(orders)
+        orders = -1
         if meanwhile is not None:
             meanwhile()
         done: dict[int, list[R]] = {}
@@ -88,6 +92,8 @@ def _forked(
                 raise
     finally:
         os.close(work)
+        if orders != -1:
+            os.close(orders)
         for pid, results in children:  # only after an error here, or Ctrl-C
             os.close(results)
             _stop(pid)
@@ -108,6 +114,8 @@ def _work(
     status = 0
     try:
         done = {}
+        # Reads come whole: all writes and reads are in steps of _NUMBER bytes, and pipe
+        # capacity is in pages, so a pipe never holds part of a number.
         while number := os.read(work, _NUMBER):
             chosen = int.from_bytes(number, "little")
             start = starts[chosen]
