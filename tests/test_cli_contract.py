@@ -139,3 +139,18 @@ def test_new_in_detached_head(repo: Repo) -> None:
     repo.git("checkout", "-q", "--detach", sha)
     result = incident("new", "Detached", "--started-at", "2026-11-25T10:00:00Z")
     assert result.exit_code == 0
+
+
+def test_list_and_check_print_all_of_their_output_and_exit_code(repo: Repo) -> None:
+    """They end without tearing the interpreter down; what they print must all be there."""
+    for n in range(3):
+        incident("new", f"Outage {n}", "--started-at", f"2026-11-2{n}T10:00:00Z")
+    assert run("check", "--all", cwd=repo.root).stderr == "3 incidents OK\n"
+    meta = next(repo.root.glob("incidents/*-outage-1/incident.yaml"))
+    meta.write_text(meta.read_text().replace('severity: "SEV', 'severity: "BAD'))
+    for args in (["list"], ["list", "--json"], ["check", "--all"], ["check", "--all", "--json"]):
+        expected = incident(*args)
+        result = run(*args, cwd=repo.root)
+        assert (result.returncode, result.stdout) == (expected.exit_code, expected.stdout)
+    assert run("check", "--all", cwd=repo.root).returncode == 1
+    assert len(run("list", cwd=repo.root).stdout.splitlines()) == 4
