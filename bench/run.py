@@ -7,7 +7,7 @@ files are realistic (2-6 KB each, all committed), seeds a few broken incidents, 
 whole processes, reporting the median of --runs runs:
 
   1. `python -c pass` (the floor);
-  2. the hook on a commit touching one incident, at N = 10 and at N (these three at least 21
+  2. the hook on a commit touching one incident, at N = 10 and at N (these three at least 41
      runs each, interleaved, since their ratios are the targets);
   3. `incident list` and `incident check --all` at N;
   4. peak memory (max RSS) of `check --all`.
@@ -78,6 +78,10 @@ WORDS = [
 ]
 SERVICE_LINES = 240
 BROKEN_EVERY = 1000  # one incident in this many gets a reference past the end of the file
+
+# The floor and the hooks take tens of milliseconds: enough runs that their medians, and the
+# ratios between them, hold still on a machine whose speed drifts.
+QUICK_RUNS = 41
 
 
 def words(rng: random.Random, count: int) -> str:
@@ -300,7 +304,7 @@ def main() -> None:
             "hook_small": ([*incident, "hook", small_file], small),
             "hook_big": ([*incident, "hook", big_file], big),
         },
-        runs=max(args.runs, 21),
+        runs=max(args.runs, QUICK_RUNS),
     )
     floor, hook_small, hook_big = quick["floor"], quick["hook_small"], quick["hook_big"]
     expect = 1 if broken else 0
@@ -324,7 +328,7 @@ def main() -> None:
     n = args.incidents
     print(
         f"\nmedian of {args.runs} runs, whole processes (floor and hooks: "
-        f"{max(args.runs, 21)} runs, interleaved)"
+        f"{max(args.runs, QUICK_RUNS)} runs, interleaved)"
     )
     print(f"  python -c pass            {floor * 1000:8.1f} ms")
     print(f"  hook, 1 incident, N=10    {hook_small * 1000:8.1f} ms")
