@@ -105,3 +105,18 @@ def test_an_exception_meanwhile_stops_the_workers() -> None:
     with pytest.raises(KeyboardInterrupt):
         map_in_processes(square, list(range(100_000)), min_items=1, meanwhile=broken)
     assert no_children_left()
+
+
+def test_a_worker_that_dies_while_sending_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent, write = os.getpid(), os.write
+
+    def cut_short(fd: int, data: bytes) -> int:
+        if os.getpid() != parent and len(data) > 1000:  # a worker sending its results
+            write(fd, bytes(data[: len(data) // 2]))
+            os._exit(0)
+        return write(fd, data)
+
+    monkeypatch.setattr(incidentflow.parallel.os, "write", cut_short)
+    with pytest.raises(WorkerFailed, match="ended without its results"):
+        map_in_processes(square, list(range(1000)), min_items=1)
+    assert no_children_left()

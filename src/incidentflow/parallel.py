@@ -153,9 +153,12 @@ def _collect(pid: int, results: int) -> dict[int, list[R]]:
     finally:
         os.close(results)
     _, status = os.waitpid(pid, 0)
-    if not chunks:
-        raise WorkerFailed(f"a worker process ended without its results (status {status})")
-    ok, found = pickle.loads(b"".join(chunks))
+    try:
+        ok, found = pickle.loads(b"".join(chunks))
+    except Exception:  # nothing sent, or cut short: the worker died
+        raise WorkerFailed(
+            f"a worker process ended without its results (status {status})"
+        ) from None
     if not ok:
         exc, text = found
         raise exc from WorkerFailed(f"in the worker process:\n{text}")
