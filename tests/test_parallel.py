@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +123,54 @@ def test_a_worker_that_dies_while_sending_is_an_error(monkeypatch: pytest.Monkey
     with pytest.raises(WorkerFailed, match="ended without its results"):
         map_in_processes(square, list(range(1000)), min_items=1)
     assert no_children_left()
+
+
+class TwoArguments(Exception):
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(f"{first} and {second}")  # pickles, but cannot be unpickled
+
+
+def fail_oddly(n: int) -> int:
+    if n == 7:
+        raise TwoArguments("one", "two")
+    return n
+
+
+def test_an_exception_that_does_not_unpickle_keeps_the_worker_traceback() -> None:
+    with pytest.raises(WorkerFailed, match="TwoArguments: one and two"):
+        map_in_processes(fail_oddly, list(range(100)), min_items=1)
+    assert no_children_left()
+
+
+ESCAPE = """
+import os, sys
+sys.path.insert(0, {tests!r})
+from incidentflow.parallel import map_in_processes
+import test_parallel
+
+class Bad(Exception):
+    def __reduce__(self): raise TypeError("does not pickle")
+    def __repr__(self): raise RuntimeError("no repr")
+    def __str__(self): raise RuntimeError("no str")
+
+def fail(n):
+    if n == 5:
+        raise Bad()
+    return n
+
+test_parallel.fail = fail
+os.environ["PARENT"] = str(os.getpid())
+try:
+    map_in_processes(test_parallel.fail, list(range(100)), min_items=1)
+except BaseException as exc:
+    print("raised", type(exc).__name__, flush=True)
+print("after the call in", "parent" if os.getpid() == int(os.environ["PARENT"]) else "child", flush=True)
+"""
+
+
+def test_a_worker_never_returns_into_the_callers_code(tmp_path: Path) -> None:
+    script = tmp_path / "escape.py"
+    script.write_text(ESCAPE.format(tests=str(Path(__file__).parent)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env)
+    assert result.stdout.splitlines() == ["raised WorkerFailed", "after the call in parent"]

@@ -21,9 +21,12 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["hook"] and not {"--help", "-h"} & set(args):
         code = _fast_hook(args[1:])
     else:
-        from incidentflow.cli import run_cli
-
-        code = run_cli(args)
+        try:
+            from incidentflow.cli import run_cli
+        except KeyboardInterrupt:  # Ctrl-C while starting: one line, as anywhere else
+            code = report_failure(KeyboardInterrupt(), debug=False)
+        else:
+            code = run_cli(args)
     if argv is None and args[:1] in (["hook"], ["list"], ["check"]):
         _end_now(code)
     sys.exit(code)

@@ -8,6 +8,8 @@ percent of it importing itself and starting its pool (queues and helper threads)
 from __future__ import annotations
 
 import os
+import pickle
+import signal
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -58,43 +60,52 @@ def _forked(
     size = max(8, len(items) // (workers * 128))
     starts = range(0, len(items), size)
     work, orders = os.pipe()
-    children: list[tuple[int, int]] = []
+    children: dict[int, int] = {}  # pid: its results pipe, until it is waited for
     try:
         for _ in range(workers):
             results, output = os.pipe()
+            # Ctrl-C is held back over the fork: a child takes it as a plain signal (the
+            # parent reports the interruption), never as an exception mid-way.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 pid = os.fork()
             except BaseException:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 os.close(results)
                 os.close(output)
                 raise
-            if pid == 0:
-                os.close(orders)  # so that the work pipe ends when this process's writes do
-                os.close(results)
-                _work(function, items, starts, size, work, output)  # never returns
+            if pid == 0:  # the worker: it must never return into the caller's code
+                try:
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                    os.close(orders)  # so that the work pipe ends when the parent's writes do
+                    os.close(results)
+                    _work(function, items, starts, size, work, output)
+                finally:
+                    os._exit(1)  # _work ends the process itself; this is for what it missed
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(output)
-            children.append((pid, results))
+            children[pid] = results
         # The chunk numbers go in after the workers started: they read as it fills.
         orders_left = b"".join(n.to_bytes(_NUMBER, "little") for n in range(len(starts)))
         while orders_left:
             orders_left = orders_left[os.write(orders, orders_left) :]
-        os.close(orders)
-        orders = -1
+        closing, orders = orders, -1
+        os.close(closing)
         if meanwhile is not None:
             meanwhile()
         done: dict[int, list[R]] = {}
-        while children:
-            pid, results = children.pop(0)
-            try:
-                done.update(_collect(pid, results))
-            except BaseException:
-                _stop(pid)
-                raise
+        for pid in list(children):
+            payload = _read_all(children[pid])
+            results = children.pop(pid)
+            os.close(results)
+            _, status = os.waitpid(pid, 0)
+            done.update(_results(payload, status))
     finally:
         os.close(work)
         if orders != -1:
             os.close(orders)
-        for pid, results in children:  # only after an error here, or Ctrl-C
+        for pid, results in children.items():  # only after an error here, or Ctrl-C
             os.close(results)
             _stop(pid)
     return [result for number in range(len(starts)) for result in done[number]]
@@ -108,9 +119,8 @@ def _work(
     work: int,
     output: int,
 ) -> None:
-    """A worker: evaluate the chunks it takes from ``work``; send all results at the end."""
-    import pickle
-
+    """A worker: evaluate the chunks it takes from ``work``; send all results at the end,
+    then end the process."""
     status = 0
     try:
         done = {}
@@ -133,42 +143,50 @@ def _work(
 
 
 def _failure(exc: BaseException) -> bytes:
-    import pickle
-    import traceback
-
-    text = "".join(traceback.format_exception(exc))
+    """The exception for the parent, pickled apart from its text: the text always arrives,
+    even for an exception that does not pickle or unpickle."""
     try:
-        return pickle.dumps((False, (exc, text)))
-    except Exception:  # an exception that does not pickle
-        return pickle.dumps((False, (WorkerFailed(f"{exc!r}"), text)))
+        import traceback
 
-
-def _collect(pid: int, results: int) -> dict[int, list[R]]:
-    import pickle
-
+        text = "".join(traceback.format_exception(exc))
+    except BaseException:
+        text = f"{type(exc).__name__} (its message could not be shown)"
     try:
-        chunks = []
-        while chunk := os.read(results, 1 << 20):
-            chunks.append(chunk)
-    finally:
-        os.close(results)
-    _, status = os.waitpid(pid, 0)
+        pickled = pickle.dumps(exc)
+    except BaseException:
+        pickled = b""
+    return pickle.dumps((False, (text, pickled)))
+
+
+def _read_all(results: int) -> bytes:
+    chunks = []
+    while chunk := os.read(results, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _results(payload: bytes, status: int) -> dict[int, list[R]]:
+    """A worker's results; or its exception, raised; or WorkerFailed if it sent neither."""
     try:
-        ok, found = pickle.loads(b"".join(chunks))
+        ok, found = pickle.loads(payload)
     except Exception:  # nothing sent, or cut short: the worker died
-        raise WorkerFailed(
-            f"a worker process ended without its results (status {status})"
-        ) from None
-    if not ok:
-        exc, text = found
-        raise exc from WorkerFailed(f"in the worker process:\n{text}")
-    result: dict[int, list[R]] = found
-    return result
+        code = os.waitstatus_to_exitcode(status)
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with {code}"
+        raise WorkerFailed(f"a worker process ended without its results (it {how})") from None
+    if ok:
+        result: dict[int, list[R]] = found
+        return result
+    text, pickled = found
+    cause = WorkerFailed(f"in the worker process:\n{text}")
+    try:
+        exc = pickle.loads(pickled)
+    except Exception:
+        raise cause from None
+    raise exc from cause
 
 
 def _stop(pid: int) -> None:
-    import signal
-
+    """Kill a worker not waited for yet, and wait for it."""
     try:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
