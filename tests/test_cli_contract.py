@@ -154,3 +154,11 @@ def test_list_and_check_print_all_of_their_output_and_exit_code(repo: Repo) -> N
         assert (result.returncode, result.stdout) == (expected.exit_code, expected.stdout)
     assert run("check", "--all", cwd=repo.root).returncode == 1
     assert len(run("list", cwd=repo.root).stdout.splitlines()) == 4
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-"])
+def test_list_with_its_output_closed_succeeds_quietly(repo: Repo, closed: str) -> None:
+    incident("new", "Outage", "--started-at", "2026-11-25T10:00:00Z")
+    command = f"{sys.executable} -m incidentflow list {closed}"
+    result = subprocess.run(["sh", "-c", command], cwd=repo.root, capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (0, "")

@@ -359,6 +359,36 @@ def test_hook_as_a_subprocess(repo: Repo) -> None:
     assert proc.stderr == FAILED_HEADLINE.format(n=5)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_hook_output_that_cannot_be_written_is_an_error_not_a_pass(repo: Repo) -> None:
+    incident_id = diagnosis_over_unfinished_triage(repo)
+    repo.git("add", "-A")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "incidentflow", "hook", stage_path(incident_id, 2)],
+            cwd=repo.root,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        FAILED_HEADLINE.format(n=5) + "error: cannot write the output: No space left on device\n"
+    )
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
+def test_hook_with_its_output_closed_keeps_its_exit_code(repo: Repo, closed: str) -> None:
+    incident_id = diagnosis_over_unfinished_triage(repo)
+    repo.git("add", "-A")
+    command = f"{sys.executable} -m incidentflow hook {stage_path(incident_id, 2)} {closed}"
+    proc = subprocess.run(["sh", "-c", command], cwd=repo.root, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+
+
 def test_hook_through_the_click_group_keeps_the_exit_code(repo: Repo) -> None:
     incident_id = diagnosis_over_unfinished_triage(repo)
     repo.git("add", "-A")

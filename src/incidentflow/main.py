@@ -38,12 +38,22 @@ def _end_now(code: int) -> None:
     For the commands with speed targets, which write nothing but their output and files
     they already closed (the result cache, the hook's changelog entry), freeing every
     object at exit took a tenth of a run (of the hook, of a warm list). Nothing they use
-    registers work for exit.
+    registers work for exit. Their output is flushed here first; output that cannot be
+    written is an error, as it is at any other exit (a reader gone, as with `| head`, is
+    not).
     """
-    with contextlib.suppress(OSError):
-        # Click flushes each write, so a reader gone or a full disk was reported then.
-        sys.stdout.flush()
-        sys.stderr.flush()
+    from incidentflow.errors import IncidentError
+
+    for stream in (sys.stdout, sys.stderr):  # None where the descriptor was closed
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            pass
+        except OSError as exc:
+            failure = IncidentError(f"cannot write the output: {exc.strerror}")
+            with contextlib.suppress(OSError):
+                code = report_failure(failure, debug=False)
     os._exit(code)
 
 
