@@ -27,6 +27,13 @@ def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("incidentflow.commands.list_cmd.now", lambda: when)
 
 
+@pytest.fixture(autouse=True)
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep results read from files written a moment before a run: these tests write and run
+    within milliseconds (the default margin is for coarse file-system clocks)."""
+    monkeypatch.setattr("incidentflow.evalcache.SETTLE_NS", 0)
+
+
 def fill_triage(path: Path) -> None:
     text = path.read_text()
     for name, body in TRIAGE_DONE.items():
@@ -297,3 +304,43 @@ def test_an_incidents_directory_named_like_a_pattern_is_cached_by_its_files(
     entries = json.loads(cache_file(repo).read_text())["entries"]
     assert [key.split(":")[0] for key in entries] == ["list"]
     assert incident("list", "--json").stdout == first
+
+
+def test_a_file_changed_while_results_are_computed_is_not_cached(
+    repo: Repo, committed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import incidentflow.checking
+    from incidentflow.evalcache import ContentCache
+
+    triage = committed / "01-triage.md"
+    unfill_impact(triage)
+    repo.commit_all("impact unknown")
+    unfilled = triage.read_text()
+    assert_unfilled_impact_is_reported()
+    cache_file(repo).unlink()
+
+    # git has looked (the keys say: Impact unfilled), then the file is edited mid-run.
+    opened = ContentCache.__init__
+
+    def git_looks_first(self: ContentCache, *args: object) -> None:
+        opened(self, *args)  # type: ignore[arg-type]
+        self._scan()
+
+    evaluate = incidentflow.checking._evaluate
+
+    def edited_meanwhile(incident_id: str) -> object:
+        time.sleep(0.05)  # past the file system clock's coarseness
+        triage.write_text(unfilled.replace("TODO", "All users.", 1))
+        return evaluate(incident_id)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ContentCache, "__init__", git_looks_first)
+        patched.setattr(incidentflow.checking, "_evaluate", edited_meanwhile)
+        assert incident("check", "--all").exit_code == 0  # it read the edited file
+
+    triage.write_text(unfilled)  # back to what git has, and git agrees
+    repo.git("update-index", "--refresh")
+    assert repo.git("diff-files", "--name-only") == ""
+    assert_unfilled_impact_is_reported()

@@ -9,7 +9,9 @@ a symlink (its blob is the link, not what it points at), or its own `.gitattribu
 own stat checks (including its "racily clean" handling) decide what is clean, so the cache
 stays correct across checkout, rebase and merge by construction: the same bytes give the same
 answer, and a result is never reused for bytes it was not computed from. When git cannot say
-(it could not read a directory), nothing is taken from the cache.
+(it could not read a directory), nothing is taken from the cache. A result computed from a
+file (or a directory listing) that changed after git looked is not kept: its bytes may not
+be the ones the key names.
 
 The key also covers what turns a blob into the bytes on disk (the `.gitattributes` files that
 apply and git's end-of-line, encoding and filter settings), `.incident.yaml`, and the code
@@ -29,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,9 +41,12 @@ from incidentflow.config import CONFIG_NAME
 from incidentflow.gitrepo import Git, Started
 from incidentflow.metadata import METADATA_NAME
 from incidentflow.parallel import map_in_processes
+from incidentflow.snapshot import newest_change_read
 from incidentflow.stages import STAGES
 
 CACHE_NAME = "incidentflow-cache.json"
+# A result read from a file changed this recently before a run began is not kept either.
+SETTLE_NS = 1_000_000_000
 RELEVANT = (METADATA_NAME, *(stage.filename for stage in STAGES))
 _RELEVANT_NAMES = frozenset(RELEVANT)
 # How `ls-files -v --stage` begins the record of a file git checks (tag H) with a regular
@@ -58,6 +64,10 @@ class ContentCache:
         self._kinds: set[str] = set()  # looked up in this run
         self._new = False  # whether this run computed an entry the cache lacked
         specs = _pathspecs(incidents_dir)
+        # What changed after this moment may have changed after git looked: results read
+        # from it are not kept. (File times come from a coarse clock, on some file systems
+        # in whole seconds, hence the margin.)
+        self._settled = time.time_ns() - SETTLE_NS
         # Started now, read when the keys are first needed.
         self._staged: Started | None = git.start("ls-files", "-v", "--stage", "-z", "--", *specs)
         self._changed: Started | None = git.start("diff-files", "--name-only", "-z", "--", *specs)
@@ -179,10 +189,15 @@ class ContentCache:
             if not keys:
                 keys.update((name, self.key(kind, directories[name])) for name in missing)
 
-        computed = map_in_processes(compute, missing, meanwhile=meanwhile)
-        for name, value in zip(missing, computed, strict=True):
+        global _COMPUTE
+        _COMPUTE = compute
+        root = os.fspath(self.root)
+        paths = [(name, f"{root}/{directories[name]}") for name in missing]
+        computed = map_in_processes(_computed, paths, meanwhile=meanwhile)
+        for name, (value, changed) in zip(missing, computed, strict=True):
             found[name] = value
-            self.put(keys[name], value)
+            if changed < self._settled:  # nothing it read changed once git had looked
+                self.put(keys[name], value)
         return found
 
     def save(self) -> None:
@@ -213,6 +228,24 @@ _CONVERSION_SETTINGS = r"^(core\.(autocrlf|eol|attributesfile|checkroundtripenco
 _GLOB_SPECIAL = re.compile(r"([*?\[\\])")
 
 
+# The computation of the current run, for worker processes (forked, so it need not pickle).
+_COMPUTE: Callable[[str], Any] | None = None
+
+
+def _computed(item: tuple[str, str]) -> tuple[Any, int]:
+    """One result, with the latest change to what it was read from: the files it read and
+    its directory (whose own time changes when a file in it appears or goes)."""
+    name, path = item
+    assert _COMPUTE is not None
+    newest_change_read(reset=True)
+    value = _COMPUTE(name)
+    try:
+        directory = os.stat(path).st_mtime_ns
+    except OSError:
+        directory = 0
+    return value, max(newest_change_read(), directory)
+
+
 def _pathspecs(incidents_dir: str) -> list[str]:
     """The files a key depends on, as git pathspecs: each incident's relevant files and any
     `.gitattributes` below the incidents directory (an incident's other files, such as
@@ -237,6 +270,7 @@ def _attribute_files(root: Path, incidents_dir: str, info: Path, settings: str) 
         here = here / part
         found.append(here / ".gitattributes")
     found.append(info)
+    found.append(Path("/etc/gitattributes"))  # the system's, where git is installed in /usr
     configured = [
         value
         for key, _, value in (entry.partition("\n") for entry in settings.split("\0"))

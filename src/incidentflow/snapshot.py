@@ -53,6 +53,9 @@ class WorkingTree(Snapshot):
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None
+            global _newest_change
+            if info.st_mtime_ns > _newest_change:
+                _newest_change = info.st_mtime_ns
             # One read for the whole file, asking a byte more than its size: getting exactly
             # its size means it ended there. Otherwise (it grew or shrank, or a single read
             # stops short of gigabytes) it is read on to its end.
@@ -71,6 +74,20 @@ class WorkingTree(Snapshot):
 
 # Never follow a final symlink blindly (see read); never block opening a FIFO.
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+# The latest modification time of the working-tree files this process has read: the result
+# cache keeps nothing computed from a file that changed once git had looked at it.
+_newest_change = 0
+
+
+def newest_change_read(*, reset: bool = False) -> int:
+    """The latest modification time (ns) of a file read from the working tree (since the
+    last reset)."""
+    global _newest_change
+    newest = _newest_change
+    if reset:
+        _newest_change = 0
+    return newest
 
 
 class StagedIndex(Snapshot):
