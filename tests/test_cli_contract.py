@@ -162,3 +162,22 @@ def test_list_with_its_output_closed_succeeds_quietly(repo: Repo, closed: str) -
     command = f"{sys.executable} -m incidentflow list {closed}"
     result = subprocess.run(["sh", "-c", command], cwd=repo.root, capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["show"]])
+def test_output_to_a_full_disk_is_an_error_not_a_bug(repo: Repo, args: list[str]) -> None:
+    incident("new", "Outage", "--started-at", "2026-11-25T10:00:00Z")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "incidentflow", *args],
+            cwd=repo.root,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ,
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: cannot write: No space left on device\n",
+    )

@@ -375,7 +375,7 @@ def test_hook_output_that_cannot_be_written_is_an_error_not_a_pass(repo: Repo) -
         )
     assert proc.returncode == 2
     assert proc.stderr == (
-        FAILED_HEADLINE.format(n=5) + "error: cannot write the output: No space left on device\n"
+        FAILED_HEADLINE.format(n=5) + "error: cannot write: No space left on device\n"
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
 from incidentflow.errors import CheckFailed, ExitCode, IncidentError
 
 BUG_REPORT = "https://github.com/incidentflow/incidentflow/issues"
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def debug_enabled() -> bool:
@@ -32,6 +34,11 @@ def report_failure(exc: BaseException, *, debug: bool) -> int:
         # The reader went away (e.g. `| head`): nothing worth saying.
         _silence_stdout()
         return int(ExitCode.OK)
+    if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+        # A full disk or quota is the machine's state, not a bug (often: the output's disk).
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"error: cannot write: {where}{exc.strerror}")
+        return int(ExitCode.USAGE)
     if debug:
         import traceback
 

@@ -51,7 +51,7 @@ def _end_now(code: int) -> None:
         except BrokenPipeError:
             pass
         except OSError as exc:
-            failure = IncidentError(f"cannot write the output: {exc.strerror}")
+            failure = IncidentError(f"cannot write: {exc.strerror}")
             with contextlib.suppress(OSError):
                 code = report_failure(failure, debug=False)
     os._exit(code)
