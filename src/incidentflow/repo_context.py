@@ -10,7 +10,6 @@ from incidentflow.errors import IncidentError
 from incidentflow.gitrepo import Git
 from incidentflow.repo_paths import repo_relative
 
-DEFAULT_EXCERPT_LINES = 80
 _FILE_SPEC = re.compile(r"^(?P<path>.+?)(?::(?P<start>\d+)(?:-(?P<end>\d+))?)?$")
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from incidentflow.errors import IncidentError
 
-BOM = "\ufeff"
-
 
 def decode(data: bytes, *, path: str) -> str:
     """Decode UTF-8 (a leading BOM is kept in the text); name the line of any bad byte."""
@@ -16,8 +14,3 @@ def decode(data: bytes, *, path: str) -> str:
         raise IncidentError(
             f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         ) from None
-
-
-def line_of(text: str, offset: int) -> int:
-    """1-based line number of a character offset."""
-    return text.count("\n", 0, offset) + 1
