@@ -381,12 +381,13 @@ def test_hook_output_that_cannot_be_written_is_an_error_not_a_pass(repo: Repo) -
 
 @pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
 def test_hook_with_its_output_closed_keeps_its_exit_code(repo: Repo, closed: str) -> None:
-    incident_id = diagnosis_over_unfinished_triage(repo)
+    failing = diagnosis_over_unfinished_triage(repo)
+    passing = new_incident("Search is slow")
     repo.git("add", "-A")
-    command = f"{sys.executable} -m incidentflow hook {stage_path(incident_id, 2)} {closed}"
-    proc = subprocess.run(["sh", "-c", command], cwd=repo.root, capture_output=True, text=True)
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr
+    for incident_id, stage, code in ((failing, 2, 1), (passing, 1, 0)):
+        command = f"{sys.executable} -m incidentflow hook {stage_path(incident_id, stage)} {closed}"
+        proc = subprocess.run(["sh", "-c", command], cwd=repo.root, capture_output=True, text=True)
+        assert (proc.returncode, "Traceback" in proc.stderr) == (code, False)
 
 
 def test_hook_through_the_click_group_keeps_the_exit_code(repo: Repo) -> None:
