@@ -13,10 +13,10 @@ import pytest
 from conftest import Repo, git, incident
 from helpers_incident import new_incident, set_meta
 
-from incidentflow.changes import changed_incident_ids, find_base
 from incidentflow.errors import IncidentError
-from incidentflow.gitrepo import Git
-from incidentflow.workspace import Workspace
+from incidentflow.git.repo import Git
+from incidentflow.model.workspace import Workspace
+from incidentflow.workflow.changes import changed_incident_ids, find_base
 
 BAD_SEVERITY = "severity 'SEV9' is not one of SEV1, SEV2, SEV3, SEV4"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentflow.changelog import (
+from incidentflow.changelog.entries import (
     ChangelogEntry,
     entry_line,
     has_entry,

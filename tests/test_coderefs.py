@@ -9,9 +9,9 @@ from conftest import Repo, incident
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentflow.coderefs import _blank_fences, find_refs, parse_ref
-from incidentflow.markdown_sections import code_spans
-from incidentflow.workspace import Workspace
+from incidentflow.files.markdown_sections import code_spans
+from incidentflow.model.coderefs import _blank_fences, find_refs, parse_ref
+from incidentflow.model.workspace import Workspace
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import Repo, incident
 
-from incidentflow.config import load_config
+from incidentflow.model.config import load_config
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep results read from files written a moment before a run: these tests write and run
     within milliseconds (the default margin is for coarse file-system clocks)."""
-    monkeypatch.setattr("incidentflow.evalcache.SETTLE_NS", 0)
+    monkeypatch.setattr("incidentflow.speed.evalcache.SETTLE_NS", 0)
 
 
 def fill_triage(path: Path) -> None:
@@ -254,15 +254,15 @@ def test_a_tampered_entry_is_not_trusted_for_other_content(repo: Repo, committed
 def test_worker_processes_give_the_same_answers(
     repo: Repo, committed: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import incidentflow.parallel
+    import incidentflow.speed.parallel
 
     for n in range(3):
         incident("new", f"Other {n}", "--started-at", f"2026-11-2{n}T10:00:00Z")
     serial_check = incident("check", "--all")
     serial_list = incident("list", "--json").stdout
     cache_file(repo).unlink()
-    monkeypatch.setattr(incidentflow.parallel, "MIN_ITEMS", 1)
-    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(incidentflow.speed.parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(incidentflow.speed.parallel.os, "cpu_count", lambda: 2)
     parallel_check = incident("check", "--all")
     assert (parallel_check.exit_code, parallel_check.stdout) == (
         serial_check.exit_code,
@@ -311,8 +311,8 @@ def test_a_file_changed_while_results_are_computed_is_not_cached(
 ) -> None:
     import time
 
-    import incidentflow.checking
-    from incidentflow.evalcache import ContentCache
+    import incidentflow.workflow.checking
+    from incidentflow.speed.evalcache import ContentCache
 
     triage = committed / "01-triage.md"
     unfill_impact(triage)
@@ -328,7 +328,7 @@ def test_a_file_changed_while_results_are_computed_is_not_cached(
         opened(self, *args)  # type: ignore[arg-type]
         self._scan()
 
-    evaluate = incidentflow.checking._evaluate
+    evaluate = incidentflow.workflow.checking._evaluate
 
     def edited_meanwhile(incident_id: str) -> object:
         time.sleep(0.05)  # past the file system clock's coarseness
@@ -337,7 +337,7 @@ def test_a_file_changed_while_results_are_computed_is_not_cached(
 
     with monkeypatch.context() as patched:
         patched.setattr(ContentCache, "__init__", git_looks_first)
-        patched.setattr(incidentflow.checking, "_evaluate", edited_meanwhile)
+        patched.setattr(incidentflow.workflow.checking, "_evaluate", edited_meanwhile)
         assert incident("check", "--all").exit_code == 0  # it read the edited file
 
     triage.write_text(unfilled)  # back to what git has, and git agrees

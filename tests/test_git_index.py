@@ -11,8 +11,8 @@ from conftest import Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incidentflow.git_index import IndexFile, open_index
-from incidentflow.gitrepo import Git
+from incidentflow.git.index_file import IndexFile, open_index
+from incidentflow.git.repo import Git
 
 SEGMENT = st.text(alphabet=st.sampled_from("abcxyz019-_. é✓TREE"), min_size=1, max_size=12).filter(
     lambda s: s not in {".", ".."} and not s.startswith(".git")

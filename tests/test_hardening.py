@@ -304,7 +304,7 @@ def test_usage_errors_through_python_dash_m(opened: Repo, args: list[str], messa
 # get a clear message), so this program plants one: `incident list` raises KeyError.
 PLANTED_BUG = """
 import sys
-import incidentflow.listing as listing
+import incidentflow.workflow.listing as listing
 
 def broken(*args, **kwargs):
     return {}["boom"]

@@ -24,7 +24,7 @@ from test_hardening import (
     snapshot,
 )
 
-from incidentflow.config import load_config
+from incidentflow.model.config import load_config
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_an_unquoted_date_as_changelog_section_is_read_as_meant_or_refused_clear
 READ_CONFIG = (
     "import json\n"
     "from pathlib import Path\n"
-    "from incidentflow.config import load_config\n"
+    "from incidentflow.model.config import load_config\n"
     "config = load_config(Path.cwd())\n"
     "print(json.dumps({'severities': list(config.severity_names), "
     "'incidents_dir': config.incidents_dir, 'ai.model': config.ai_model}))\n"
@@ -195,7 +195,7 @@ def test_a_yaml_1_1_document_does_not_change_how_the_next_one_is_read(tmp_path: 
     program = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from incidentflow.config import load_config\n"
+        "from incidentflow.model.config import load_config\n"
         "models = []\n"
         "for root in sys.argv[1:]:\n"
         "    try:\n"

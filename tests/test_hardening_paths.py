@@ -23,7 +23,7 @@ from test_hardening import (
 )
 
 import incidentflow
-from incidentflow.ids import ID_PATTERN
+from incidentflow.model.ids import ID_PATTERN
 
 
 @pytest.fixture

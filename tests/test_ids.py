@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from incidentflow.errors import IncidentError
-from incidentflow.ids import ID_PATTERN, new_id, slugify
+from incidentflow.model.ids import ID_PATTERN, new_id, slugify
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -104,7 +104,7 @@ def test_no_id_on_an_incident_branch_or_with_everything_closed(repo: Repo) -> No
 def test_clock_times_later_than_now_are_last_night(repo: Repo) -> None:
     import datetime as dt
 
-    from incidentflow.timeutil import parse_user_time
+    from incidentflow.model.times import parse_user_time
 
     now = dt.datetime(2026, 11, 26, 0, 20, tzinfo=dt.timezone.utc)
     assert parse_user_time("23:50", now=now, tz=dt.timezone.utc) == dt.datetime(
@@ -118,7 +118,7 @@ def test_clock_times_later_than_now_are_last_night(repo: Repo) -> None:
 def test_clock_times_use_the_day_of_the_configured_zone_not_of_utc() -> None:
     import datetime as dt
 
-    from incidentflow.timeutil import parse_user_time, zone
+    from incidentflow.model.times import parse_user_time, zone
 
     kolkata = zone("Asia/Kolkata")
     now = dt.datetime(2026, 11, 25, 18, 40, tzinfo=dt.timezone.utc)  # 00:10 on the 26th there
@@ -142,7 +142,7 @@ def test_clock_times_use_the_day_of_the_configured_zone_not_of_utc() -> None:
 def test_clock_times_on_the_days_clocks_change() -> None:
     import datetime as dt
 
-    from incidentflow.timeutil import parse_user_time, zone
+    from incidentflow.model.times import parse_user_time, zone
 
     los_angeles = zone("America/Los_Angeles")
     # 2026-11-01: 01:00-02:00 happens twice (PDT, then PST). At 09:07 UTC (01:07 PST),

@@ -8,9 +8,9 @@ import pytest
 from conftest import Repo, incident
 from helpers_incident import advance, complete, new_incident, set_meta
 
-from incidentflow.config import load_config
-from incidentflow.incident_index import build_index, update_index
 from incidentflow.main import main
+from incidentflow.model.config import load_config
+from incidentflow.reports.index import build_index, update_index
 
 INDEX = "incidents/README.md"
 HEADER = (

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo, incident
 
-from incidentflow.config import Config, load_config
+from incidentflow.model.config import Config, load_config
 
 HOOK_BLOCK = """\
   - repo: local

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from incidentflow.markdown_sections import parse, split_lines
+from incidentflow.files.markdown_sections import parse, split_lines
 
 _md = MarkdownIt("commonmark")
 
@@ -145,7 +145,7 @@ def test_front_matter_and_body_give_back_the_text(text: str) -> None:
 def test_a_draft_only_adds_lines(text: str, answer: str) -> None:
     import datetime as dt
 
-    from incidentflow.draft import insert_draft
+    from incidentflow.ai.draft import insert_draft
 
     updated, _ = insert_draft(
         text, answer, model="echo", at=dt.datetime(2026, 11, 25, tzinfo=dt.timezone.utc)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentflow.markdown_sections import (
+from incidentflow.files.markdown_sections import (
     Section,
     meaningful_text,
     parse,

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import incidentflow.parallel
-from incidentflow.parallel import WorkerFailed, map_in_processes
+import incidentflow.speed.parallel
+from incidentflow.speed.parallel import WorkerFailed, map_in_processes
 
 
 @pytest.fixture(autouse=True)
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(incidentflow.parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(incidentflow.speed.parallel.os, "cpu_count", lambda: 2)
 
 
 def no_children_left() -> bool:
@@ -119,7 +119,7 @@ def test_a_worker_that_dies_while_sending_is_an_error(monkeypatch: pytest.Monkey
             os._exit(0)
         return write(fd, data)
 
-    monkeypatch.setattr(incidentflow.parallel.os, "write", cut_short)
+    monkeypatch.setattr(incidentflow.speed.parallel.os, "write", cut_short)
     with pytest.raises(WorkerFailed, match="ended without its results"):
         map_in_processes(square, list(range(1000)), min_items=1)
     assert no_children_left()
@@ -145,7 +145,7 @@ def test_an_exception_that_does_not_unpickle_keeps_the_worker_traceback() -> Non
 ESCAPE = """
 import os, sys
 sys.path.insert(0, {tests!r})
-from incidentflow.parallel import map_in_processes
+from incidentflow.speed.parallel import map_in_processes
 import test_parallel
 
 class Bad(Exception):

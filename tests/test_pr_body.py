@@ -10,8 +10,8 @@ from conftest import Repo, incident
 from helpers_example import TODAY, assert_golden, copy_example
 from helpers_incident import build, new_incident, set_meta, stage_path
 
-from incidentflow.report import load_digest, render_pr_body
-from incidentflow.workspace import Workspace
+from incidentflow.model.workspace import Workspace
+from incidentflow.reports.report import load_digest, render_pr_body
 
 
 def test_worked_example_golden(repo: Repo) -> None:

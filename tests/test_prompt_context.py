@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo, incident
 
-from incidentflow.repo_context import REDACTED, redact
+from incidentflow.ai.excerpts import REDACTED, redact
 
 ID = "2026-11-25-checkout-api-500s"
 

@@ -14,10 +14,10 @@ from helpers_chromium import CHROMIUM, Browser
 from helpers_example import TODAY, assert_golden, copy_example
 from helpers_incident import new_incident, set_meta
 
-from incidentflow.digest import digest_incident
-from incidentflow.markdown_html import to_html
-from incidentflow.report import render_report
-from incidentflow.workspace import Workspace
+from incidentflow.model.workspace import Workspace
+from incidentflow.reports.digest import digest_incident
+from incidentflow.reports.markdown_html import to_html
+from incidentflow.reports.report import render_report
 
 NEEDS_CHROMIUM = pytest.mark.skipif(
     CHROMIUM is None,

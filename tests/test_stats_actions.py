@@ -6,7 +6,7 @@ import json
 
 from conftest import Repo, incident
 
-from incidentflow.stats import p90
+from incidentflow.reports.stats import p90
 
 
 def write_incident(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import Repo, incident
 
-from incidentflow.timeline import parse_timeline
+from incidentflow.timeline.entries import parse_timeline
 
 ID = "2026-11-25-checkout-api-500s"
 ENTRY = re.compile(r"^- \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2} — .+ \(.+\)$")
@@ -197,9 +197,9 @@ def test_timeline_from_files_metadata_and_git(repo: Repo, opened: Path) -> None:
 def test_postmortem_scaffold_has_table_and_mermaid(repo: Repo) -> None:
     import datetime as dt
 
-    from incidentflow.incident_timeline import Event, markdown_table, mermaid_gantt
-    from incidentflow.incidents import IncidentReport
-    from incidentflow.metadata import Metadata
+    from incidentflow.model.incidents import IncidentReport
+    from incidentflow.model.metadata import Metadata
+    from incidentflow.timeline.assemble import Event, markdown_table, mermaid_gantt
 
     utc = dt.timezone.utc
     t = lambda h, m: dt.datetime(2026, 11, 25, h, m, tzinfo=utc)  # noqa: E731

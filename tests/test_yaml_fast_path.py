@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from incidentflow.yamlio import _UNSUPPORTED, load_simple
+from incidentflow.files.yamlio import _UNSUPPORTED, load_simple
 
 keys = st.sampled_from(
     ["id", "title", "severity", "on", "true", "no", "services", "started_at", "a_b"]

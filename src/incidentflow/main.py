@@ -59,7 +59,7 @@ def _end_now(code: int) -> None:
 
 def _fast_hook(args: list[str]) -> int:
     try:
-        from incidentflow.hook import run_hook_command
+        from incidentflow.workflow.hook import run_hook_command
 
         return run_hook_command(args)
     except (Exception, KeyboardInterrupt) as exc:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from incidentflow.workspace import Workspace
+from incidentflow.model.workspace import Workspace
 
 
 def open_workspace() -> Workspace:

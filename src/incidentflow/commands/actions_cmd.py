@@ -6,8 +6,8 @@ import datetime as dt
 
 import click
 
-from incidentflow.actions import action_items
 from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.reports.actions import action_items
 
 
 @click.command("actions")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from incidentflow.changelog_update import add_entries, finished_entry, missing_entries
+from incidentflow.changelog.update import add_entries, finished_entry, missing_entries
 from incidentflow.commands._shared import open_workspace
 from incidentflow.errors import ExitCode
-from incidentflow.incidents import evaluate
-from incidentflow.stages import POSTMORTEM
+from incidentflow.model.incidents import evaluate
+from incidentflow.model.stages import POSTMORTEM
 
 
 @click.command("changelog")

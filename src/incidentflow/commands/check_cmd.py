@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from incidentflow.checking import check_incidents
 from incidentflow.commands._shared import echo_json, open_workspace
 from incidentflow.errors import ExitCode
-from incidentflow.workspace import Workspace
+from incidentflow.model.workspace import Workspace
+from incidentflow.workflow.checking import check_incidents
 
 
 @click.command("check")
@@ -79,7 +79,7 @@ def command(
 
 def _changed(workspace: Workspace, base: str | None) -> list[str]:
     """The changed incidents' ids, naming them (and the base) on stderr."""
-    from incidentflow.changes import changed_incident_ids, find_base
+    from incidentflow.workflow.changes import changed_incident_ids, find_base
 
     found = find_base(workspace.git, ref=base)
     chosen = changed_incident_ids(

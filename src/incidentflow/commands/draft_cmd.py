@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from incidentflow.ai.excerpts import parse_file_spec
 from incidentflow.commands._shared import now, open_workspace, shown_path
 from incidentflow.commands.prompt_cmd import context_options
-from incidentflow.repo_context import parse_file_spec
 
 
 @click.command("draft")
@@ -40,14 +40,14 @@ def command(
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())
     specs = [parse_file_spec(value) for value in with_files]
     if dry_run:
-        from incidentflow.prompts import prompt_for
+        from incidentflow.ai.prompts import prompt_for
 
         stage, prompt = prompt_for(workspace, chosen, with_files=specs, rev=rev)
         for note in prompt.notes(where=f"{stage.key} prompt"):
             click.echo(note, err=True)
         click.echo(prompt.text, nl=False)
         return
-    from incidentflow.draft import draft_stage
+    from incidentflow.ai.draft import draft_stage
 
     drafted = draft_stage(
         workspace,

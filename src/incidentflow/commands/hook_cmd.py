@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from incidentflow.hook import run_hook_command
+from incidentflow.workflow.hook import run_hook_command
 
 
 @click.command("hook", context_settings={"ignore_unknown_options": True})

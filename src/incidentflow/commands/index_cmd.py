@@ -20,7 +20,7 @@ def command(ctx: click.Context, check_only: bool) -> None:
     between marker comments; text around it is kept. Once the file exists, the
     pre-commit hook keeps the rows of the incidents you commit current.
     """
-    from incidentflow.incident_index import index_is_current, index_path, update_index
+    from incidentflow.reports.index import index_is_current, index_path, update_index
 
     workspace = open_workspace()
     path = shown_path(index_path(workspace.config))

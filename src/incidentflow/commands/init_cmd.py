@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from incidentflow.commands._shared import open_workspace
-from incidentflow.gitrepo import hooks_dir
-from incidentflow.repo_setup import init_repository
+from incidentflow.git.repo import hooks_dir
+from incidentflow.workflow.setup import init_repository
 
 
 @click.command("init")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from incidentflow.commands._shared import echo_json, now, open_workspace
-from incidentflow.listing import Row, list_rows
+from incidentflow.workflow.listing import Row, list_rows
 
 
 @click.command("list")

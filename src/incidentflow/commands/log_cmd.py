@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import now, open_workspace
-from incidentflow.logbook import MILESTONE_NAMES, log_entry
-from incidentflow.timeutil import parse_user_time
+from incidentflow.model.times import parse_user_time
+from incidentflow.workflow.logbook import MILESTONE_NAMES, log_entry
 
 
 @click.command("log")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from incidentflow.commands._shared import now, open_workspace, shown_path
-from incidentflow.scaffold import NewIncident, create_incident
-from incidentflow.timeutil import parse_user_time
+from incidentflow.model.times import parse_user_time
+from incidentflow.workflow.scaffold import NewIncident, create_incident
 
 
 @click.command("new")

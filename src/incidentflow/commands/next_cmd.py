@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import open_workspace, shown_path
-from incidentflow.scaffold import scaffold_next_stage
+from incidentflow.workflow.scaffold import scaffold_next_stage
 
 
 @click.command("next")

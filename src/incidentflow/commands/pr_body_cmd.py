@@ -22,7 +22,7 @@ def command(incident_id: str | None, today: dt.datetime | None) -> None:
     what is missing), the summary's "What happened" and the open action items. Pipe it:
     incident pr-body | gh pr create --title "..." --body-file -
     """
-    from incidentflow.report import load_digest, render_pr_body
+    from incidentflow.reports.report import load_digest, render_pr_body
 
     workspace = open_workspace()
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())

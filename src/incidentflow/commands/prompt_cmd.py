@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from incidentflow.ai.excerpts import parse_file_spec
+from incidentflow.ai.prompts import prompt_for
 from incidentflow.commands._shared import open_workspace
-from incidentflow.prompts import prompt_for
-from incidentflow.repo_context import parse_file_spec
-from incidentflow.stages import BY_KEY, stage_named
+from incidentflow.model.stages import BY_KEY, stage_named
 
 
 def context_options(function: click.decorators.FC) -> click.decorators.FC:

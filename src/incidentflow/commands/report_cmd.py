@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import now, open_workspace, shown_path
-from incidentflow.report import FORMATS
+from incidentflow.reports.report import FORMATS
 
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".txt": "text", ".text": "text"}
 
@@ -40,7 +40,7 @@ def command(
     --format html writes a single self-contained file: inline CSS, no scripts, nothing
     loaded from the network; it reads well on a phone and prints cleanly.
     """
-    from incidentflow.report import load_digest, render_report
+    from incidentflow.reports.report import load_digest, render_report
 
     workspace = open_workspace()
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())
@@ -53,7 +53,7 @@ def command(
     if output is None:
         click.echo(text, nl=False)
         return
-    from incidentflow.atomic import atomic_write_text
+    from incidentflow.files.atomic import atomic_write_text
 
     try:
         atomic_write_text(output, text)

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import echo_json, now, open_workspace
-from incidentflow.incident_timeline import assemble, labelled
-from incidentflow.incidents import ordering_problems
-from incidentflow.metadata import MILESTONES
-from incidentflow.timeutil import format_duration
+from incidentflow.model.incidents import ordering_problems
+from incidentflow.model.metadata import MILESTONES
+from incidentflow.model.times import format_duration
+from incidentflow.timeline.assemble import assemble, labelled
 
 
 @click.command("show")

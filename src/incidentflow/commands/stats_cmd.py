@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 
 from incidentflow.commands._shared import echo_json, open_workspace
-from incidentflow.stats import compute_stats
+from incidentflow.reports.stats import compute_stats
 
 
 @click.command("stats")
@@ -46,6 +46,6 @@ def command(since: dt.datetime | None, as_json: bool) -> None:
 
 
 def _minutes(value: float) -> str:
-    from incidentflow.timeutil import format_duration
+    from incidentflow.model.times import format_duration
 
     return format_duration(dt.timedelta(minutes=value))

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import echo_json, open_workspace
-from incidentflow.incident_timeline import assemble, markdown_table, mermaid_gantt
+from incidentflow.timeline.assemble import assemble, markdown_table, mermaid_gantt
 
 
 @click.command("timeline")

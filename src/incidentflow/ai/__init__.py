@@ -1,0 +1,1 @@
+"""Prompts for each stage, the repository context they carry, and drafts through llm."""

@@ -1,0 +1,1 @@
+"""The changelog entry of a finished postmortem, and keeping the changelog in step."""

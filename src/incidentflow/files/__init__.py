@@ -1,0 +1,1 @@
+"""File formats and safe file access: markdown, YAML, tables, templates, atomic writes."""

@@ -1,0 +1,498 @@
+"""Everything the tool asks of git, in one place.
+
+The commit-path operations (reading the index, resolving code references) read git's index
+file directly (see `git_index.py`) and run one long-lived `git cat-file --batch`, which is far
+cheaper than importing GitPython. Slower, richer queries (recent commits, config, branches)
+use GitPython, imported only when such a command runs. Errors from either become
+:class:`IncidentError` with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from incidentflow.errors import IncidentError
+from incidentflow.git.index_file import IndexFile, Unsupported, open_index
+from incidentflow.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    import subprocess
+    from typing import Any, BinaryIO, Literal
+
+_GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
+
+
+def _plain_path(path: str) -> bool:
+    """A path as the index stores it: no pathspec magic, no `.`, `..` or empty segments
+    (git normalizes `./src/app.py`; the index reader compares bytes)."""
+    if _GLOB_CHARS & set(path):
+        return False
+    parts = path.rstrip("/").split("/")
+    return all(part not in ("", ".", "..") for part in parts)
+
+
+NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
+
+
+def find_root(start: Path) -> Path:
+    """The top of the working tree containing ``start``."""
+    env_tree = os.environ.get("GIT_WORK_TREE")
+    if env_tree:
+        return Path(env_tree).resolve()
+    current = start.resolve()
+    for candidate in (current, *current.parents):
+        if _is_git_marker(candidate / ".git"):
+            return candidate
+        if _looks_bare(candidate):
+            raise IncidentError(
+                f"{candidate} is a bare git repository (no working tree); "
+                "run this in a clone with a working tree"
+            )
+    raise IncidentError(NOT_A_REPO)
+
+
+def _is_git_marker(dot_git: Path) -> bool:
+    """A `.git` directory with a HEAD, or a `.git` file pointing at one (worktrees)."""
+    if dot_git.is_dir():
+        return (dot_git / "HEAD").is_file()
+    if dot_git.is_file():
+        try:
+            return dot_git.read_text(encoding="utf-8", errors="replace").startswith("gitdir:")
+        except OSError:
+            return False
+    return False
+
+
+def _looks_bare(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+class FileChange(Record):
+    """One file a commit touched, with its line counts (None for binary files)."""
+
+    __slots__ = ("added", "deleted", "path")
+
+    def __init__(self, path: str, added: int | None, deleted: int | None) -> None:
+        self.path = path
+        self.added = added
+        self.deleted = deleted
+
+
+class Commit(Record):
+    """A commit as a rollback candidate: what changed, by whom, when."""
+
+    __slots__ = ("author", "date", "files", "sha", "subject")
+
+    def __init__(
+        self, sha: str, author: str, date: str, subject: str, files: tuple[FileChange, ...] = ()
+    ) -> None:
+        self.sha = sha
+        self.author = author
+        self.date = date
+        self.subject = subject
+        self.files = files
+
+    def without_files(self) -> Commit:
+        """The same commit without its list of changed files (for a shorter prompt)."""
+        return Commit(self.sha, self.author, self.date, self.subject)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for templates and JSON."""
+        return {
+            "sha": self.sha,
+            "author": self.author,
+            "date": self.date,
+            "subject": self.subject,
+            "files": [{"path": f.path, "added": f.added, "deleted": f.deleted} for f in self.files],
+        }
+
+
+class Started:
+    """A git command started by :meth:`Git.start`."""
+
+    def __init__(self, process: subprocess.Popen[bytes], name: str) -> None:
+        self._process = process
+        self._name = name
+        self.stderr = ""  # what it said on stderr, once ``output()`` has returned
+
+    def output(self, *, check: bool = True) -> str:
+        """Wait for the command; its stdout, or an error naming it when it failed."""
+        stdout, stderr = self._process.communicate()
+        self.stderr = stderr.decode("utf-8", "replace")
+        if check and self._process.returncode != 0:
+            lines = self.stderr.strip().splitlines()
+            raise IncidentError(f"git {self._name} failed: {(lines or ['unknown error'])[-1]}")
+        return stdout.decode("utf-8", "surrogateescape")
+
+
+class Git:
+    """A git working tree at ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._reader: ObjectReader | None = None
+        self._index: IndexFile | Literal[False] | None = False
+
+    def run(self, *args: str, check: bool = True) -> str:
+        """Run a git command in the working tree and return its stdout (newlines as `\\n`)."""
+        out = self.start(*args).output(check=check)
+        return out.replace("\r\n", "\n").replace("\r", "\n") if "\r" in out else out
+
+    def start(self, *args: str) -> Started:
+        """Start a git command in the working tree; collect it with ``output()`` later.
+
+        Several can run at once, and alongside other work; the output is taken as it was
+        written (right for ``-z`` lists, where a path may hold a carriage return).
+        """
+        import subprocess
+
+        try:
+            process = subprocess.Popen(
+                ["git", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+        except FileNotFoundError:
+            raise IncidentError("git is not installed or not on PATH") from None
+        return Started(process, args[0])
+
+    def head(self) -> str | None:
+        """The commit HEAD points at, or None in a repository with no commits yet."""
+        out = self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
+        return out or None
+
+    def staged_blobs(self, pathspecs: list[str]) -> dict[str, str]:
+        """Map each staged path under ``pathspecs`` to its blob id (stage 0 of the index)."""
+        if not pathspecs:
+            return {}
+        out = self.run("ls-files", "--stage", "-z", "--", *pathspecs)
+        blobs: dict[str, str] = {}
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            _mode, blob, stage = meta.split()
+            if stage == "0":
+                blobs[path] = blob
+        return blobs
+
+    def staged_entries(self, paths: list[str]) -> dict[str, str]:
+        """Like :meth:`staged_blobs` for a few exact paths and ``dir/`` prefixes.
+
+        Looked up in the index file itself when it can be read directly, at a cost that
+        does not grow with the repository; otherwise through `git ls-files`.
+        """
+        found = self._staged_in_index_file(paths)
+        return self.staged_blobs(paths) if found is None else found
+
+    def staged_object(self, path: str) -> GitObject | None:
+        """The object staged for ``path`` (stage 0), like `git cat-file :path`."""
+        found = self._staged_in_index_file([path])
+        if found is None:
+            return self.objects.read(f":{path}")
+        blob = found.get(path)
+        return self.objects.read(blob) if blob is not None else None
+
+    def _staged_in_index_file(self, paths: list[str]) -> dict[str, str] | None:
+        """Stage-0 ids of exact paths and ``dir/`` prefixes read from the index file, or
+        None when git must answer (an index format, a path spelling or an ambiguity the
+        reader leaves to git)."""
+        index = self._index_file()
+        if index is None or not all(_plain_path(path) for path in paths):
+            return None
+        found: dict[str, str] = {}
+        try:
+            for path in paths:
+                if path.endswith("/"):
+                    found.update(index.under(path))
+                else:
+                    blob = index.blob(path)
+                    if blob is not None:
+                        found[path] = blob
+        except Unsupported:
+            self._index = None
+            return None
+        return found
+
+    def has_staged_under(self, directory: str) -> bool:
+        """Whether the index has any path under ``directory`` (ending in "/")."""
+        index = self._index_file()
+        if index is not None and _plain_path(directory):
+            try:
+                return index.has_under(directory)
+            except Unsupported:
+                self._index = None
+        return bool(self.tracked_under(directory))
+
+    def _index_file(self) -> IndexFile | None:
+        if self._index is False:
+            self._index = open_index(str(self.root))
+        return self._index
+
+    def tracked_under(self, directory: str) -> list[str]:
+        """Paths in the index at or under ``directory``."""
+        out = self.run("ls-files", "-z", "--", directory)
+        return [path for path in out.split("\0") if path]
+
+    @property
+    def objects(self) -> ObjectReader:
+        """A shared `git cat-file --batch` reader, started on first use."""
+        if self._reader is None:
+            self._reader = ObjectReader(self.root)
+        return self._reader
+
+    def close(self) -> None:
+        """Stop the object reader, if one was started."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._index:
+            self._index.close()
+        self._index = False
+
+    def recent_commits(
+        self, *, before: dt.datetime, window: dt.timedelta, limit: int
+    ) -> list[Commit]:
+        """Commits on HEAD in ``window`` before ``before``, newest first, with their files.
+
+        One `git log` call, however long the history.
+        """
+        if self.head() is None:
+            return []
+        out = self.run(
+            "log",
+            "HEAD",
+            f"--max-count={limit}",
+            f"--before={before.isoformat()}",
+            f"--since={(before - window).isoformat()}",
+            "--no-renames",
+            "--numstat",
+            "--format=%x1e%H%x1f%an%x1f%cI%x1f%s",
+        )
+        commits = []
+        for record in out.split("\x1e")[1:]:
+            header, _, body = record.partition("\n")
+            sha, author, date, subject = header.split("\x1f", 3)
+            files = []
+            for line in body.splitlines():
+                parts = line.split("\t", 2)
+                if len(parts) == 3:
+                    added, deleted, path = parts
+                    files.append(
+                        FileChange(
+                            path,
+                            int(added) if added.isdigit() else None,
+                            int(deleted) if deleted.isdigit() else None,
+                        )
+                    )
+            commits.append(Commit(sha, author, date, subject, tuple(files)))
+        return commits
+
+    def user_name(self) -> str:
+        """The committer's name from git config (or the environment), else the login name."""
+        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            if os.environ.get(variable):
+                return os.environ[variable]
+        repo = self._gitpython()
+        try:
+            name = repo.config_reader().get_value("user", "name", default="")
+        except Exception:  # a broken config file is not worth failing a command over
+            name = ""
+        return str(name) or os.environ.get("USER") or "unknown"
+
+    def create_branch(self, name: str) -> None:
+        """Create branch ``name`` at HEAD (or unborn) and switch to it."""
+        import git
+
+        repo = self._gitpython()
+        if name in [head.name for head in repo.heads]:
+            raise IncidentError(f"branch {name!r} already exists")
+        try:
+            repo.git.switch("-c", name)
+        except git.GitCommandError as exc:
+            detail = (str(exc.stderr).strip().splitlines() or [str(exc)])[-1]
+            raise IncidentError(f"cannot create branch {name!r}: {detail}") from None
+
+    def _gitpython(self) -> Any:
+        import git
+
+        try:
+            return git.Repo(self.root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise IncidentError(NOT_A_REPO) from None
+
+
+class GitObject(Record):
+    """An object read from the object database."""
+
+    __slots__ = ("data", "kind")
+
+    def __init__(self, *, kind: str, data: bytes) -> None:
+        self.kind = kind
+        self.data = data
+
+
+class ObjectReader:
+    """One `git cat-file --batch` process answering many object lookups.
+
+    Started with ``os.posix_spawnp`` where there is one: the hook reads every file through
+    this process, and importing `subprocess` would cost it more than the spawn itself.
+    """
+
+    def __init__(self, root: Path) -> None:
+        command = ["git", "-C", str(root), "cat-file", "--batch"]
+        try:
+            if hasattr(os, "posix_spawnp"):
+                self._pid, self._stdin, self._stdout = _spawn_with_pipes(command)
+            else:
+                self._pid, self._stdin, self._stdout = _popen_with_pipes(command)
+        except FileNotFoundError:
+            raise IncidentError("git is not installed or not on PATH") from None
+
+    def read(self, name: str) -> GitObject | None:
+        """Read ``name`` (``HEAD:path``, ``:path`` for the index, a sha); None if absent."""
+        if "\n" in name or "\0" in name:
+            return None
+        self._stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+        self._stdin.flush()
+        header = self._stdout.readline().decode("utf-8", "surrogateescape").rstrip("\n")
+        parts = header.split(" ")
+        if len(parts) != 3 or not parts[2].isdigit():
+            return None  # "<name> missing" or "<name> ambiguous"
+        size = int(parts[2])
+        data = self._stdout.read(size)
+        self._stdout.read(1)
+        return GitObject(kind=parts[1], data=data)
+
+    def close(self) -> None:
+        """End the process."""
+        self._stdin.close()
+        if isinstance(self._pid, int):
+            os.waitpid(self._pid, 0)
+        else:
+            self._pid.wait()
+        self._stdout.close()
+
+
+def _spawn_with_pipes(command: list[str]) -> tuple[int, BinaryIO, BinaryIO]:
+    """Start ``command`` with its stdin and stdout on pipes and its stderr discarded."""
+    child_in, to_child = os.pipe()
+    from_child, child_out = os.pipe()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        pid = os.posix_spawnp(
+            command[0],
+            command,
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, child_in, 0),
+                (os.POSIX_SPAWN_DUP2, child_out, 1),
+                (os.POSIX_SPAWN_DUP2, devnull, 2),
+            ],
+        )
+    except BaseException:
+        os.close(to_child)
+        os.close(from_child)
+        raise
+    finally:
+        for fd in (child_in, child_out, devnull):
+            os.close(fd)
+    return pid, os.fdopen(to_child, "wb"), os.fdopen(from_child, "rb")
+
+
+def _popen_with_pipes(command: list[str]) -> tuple[Any, BinaryIO, BinaryIO]:
+    import subprocess
+
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    return proc, proc.stdin, proc.stdout  # type: ignore[return-value]
+
+
+def hooks_dir(git: Git) -> Path:
+    """Where git looks for hooks (honours core.hooksPath and worktrees)."""
+    path = Path(git.run("rev-parse", "--git-path", "hooks").strip())
+    return path if path.is_absolute() else git.root / path
+
+
+class FileAdded(Record):
+    """When a file first entered the history, and who committed it."""
+
+    __slots__ = ("author", "date", "path", "sha")
+
+    def __init__(self, path: str, sha: str, author: str, date: str) -> None:
+        self.path = path
+        self.sha = sha
+        self.author = author
+        self.date = date
+
+
+def files_added(git: Git, directory: str) -> list[FileAdded]:
+    """The commit that first added each file under ``directory`` (oldest first)."""
+    if git.head() is None:
+        return []
+    out = git.run(
+        "log",
+        "--reverse",
+        "--diff-filter=A",
+        "--no-renames",
+        "--name-only",
+        "--format=%x1e%H%x1f%an%x1f%aI",
+        "--",
+        directory,
+    )
+    added: dict[str, FileAdded] = {}
+    for record in out.split("\x1e"):
+        lines = [line for line in record.splitlines() if line.strip()]
+        if not lines:
+            continue
+        sha, author, date = lines[0].split("\x1f")
+        for path in lines[1:]:
+            added.setdefault(path, FileAdded(path, sha, author, date))
+    return list(added.values())
+
+
+def commit_of(git: Git, ref: str) -> str | None:
+    """The commit ``ref`` names (a branch, tag, sha, `origin/main`); None if not in this clone."""
+    out = git.run(
+        "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
+    )
+    return out.strip() or None
+
+
+def merge_base(git: Git, first: str, second: str) -> str | None:
+    """The best common ancestor of two commits, or None when their histories do not meet here."""
+    out = git.run("merge-base", "--end-of-options", first, second, check=False)
+    return out.strip() or None
+
+
+def is_shallow(git: Git) -> bool:
+    """True in a shallow clone (`git clone --depth`), whose history stops early."""
+    return git.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+def default_branch(git: Git) -> str | None:
+    """The branch pull requests merge into: `origin/HEAD`'s target, else `main`, else `master`.
+
+    Local branches win over remote-tracking ones of the same name; None if none exists.
+    """
+    remote_head = git.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False)
+    target = remote_head.strip().removeprefix("refs/remotes/")
+    if target and commit_of(git, target):
+        return target
+    for candidate in ("main", "master", "origin/main", "origin/master"):
+        if commit_of(git, candidate):
+            return candidate
+    return None
+
+
+def paths_changed_since(git: Git, commit: str, pathspec: str) -> list[str]:
+    """Paths under ``pathspec`` that differ between ``commit`` and the working tree.
+
+    Staged, unstaged, deleted and untracked (not ignored) files all count; a rename counts
+    as both its old and its new path.
+    """
+    diff = git.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
+    untracked = git.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
+    return sorted({path for path in (diff + untracked).split("\0") if path})

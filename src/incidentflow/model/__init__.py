@@ -1,0 +1,1 @@
+"""The incident model: stages, metadata, configuration, goals and how they are judged."""

@@ -1,0 +1,386 @@
+"""`.incident.yaml`: the repository's optional configuration, validated with line numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from incidentflow.errors import IncidentError
+from incidentflow.files.repo_paths import repo_relative
+from incidentflow.model import stages
+from incidentflow.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    from typing import Any
+
+CONFIG_NAME = ".incident.yaml"
+
+DEFAULT_SEVERITIES = (
+    ("SEV1", "Critical: most users cannot use a core feature"),
+    ("SEV2", "Major: a core feature is degraded for many users"),
+    ("SEV3", "Minor: a feature is degraded for some users"),
+    ("SEV4", "Low: little or no user impact"),
+)
+
+
+class StageRules(Record):
+    """What a stage's goal requires: its sections and their size limits."""
+
+    __slots__ = ("max_chars", "max_words", "required_sections")
+
+    def __init__(
+        self,
+        required_sections: tuple[str, ...],
+        max_words: dict[str, int] | None = None,
+        max_chars: dict[str, int] | None = None,
+    ) -> None:
+        self.required_sections = required_sections
+        self.max_words = {} if max_words is None else max_words
+        self.max_chars = {} if max_chars is None else max_chars
+
+
+def _default_rules() -> dict[str, StageRules]:
+    rules = {stage.key: StageRules(stage.required_names) for stage in stages.STAGES}
+    rules["summary"] = StageRules(stages.SUMMARY.required_names, max_words={"What happened": 150})
+    rules["postmortem"] = StageRules(
+        stages.POSTMORTEM.required_names, max_chars={"Changelog entry": 400}
+    )
+    return rules
+
+
+class Config(Record):
+    """Settings for one repository; every field has a default."""
+
+    __slots__ = (
+        "ai_model",
+        "changelog",
+        "changelog_category",
+        "changelog_section",
+        "excerpt_lines",
+        "incidents_dir",
+        "max_prompt_chars",
+        "recent_max",
+        "recent_window",
+        "root",
+        "severities",
+        "stage_rules",
+        "templates_dir",
+        "timezone",
+    )
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        incidents_dir: str = "incidents",
+        changelog: str = "CHANGELOG.md",
+        changelog_section: str = "Unreleased",
+        changelog_category: str = "Fixed",
+        timezone: str = "UTC",
+        severities: tuple[tuple[str, str], ...] = DEFAULT_SEVERITIES,
+        recent_window: dt.timedelta = dt.timedelta(hours=24),
+        recent_max: int = 20,
+        templates_dir: str | None = None,
+        ai_model: str | None = None,
+        max_prompt_chars: int = 24_000,
+        excerpt_lines: int = 80,
+        stage_rules: dict[str, StageRules] | None = None,
+    ) -> None:
+        self.root = root
+        self.incidents_dir = incidents_dir
+        self.changelog = changelog
+        self.changelog_section = changelog_section
+        self.changelog_category = changelog_category
+        self.timezone = timezone
+        self.severities = severities
+        self.recent_window = recent_window
+        self.recent_max = recent_max
+        self.templates_dir = templates_dir
+        self.ai_model = ai_model
+        self.max_prompt_chars = max_prompt_chars
+        self.excerpt_lines = excerpt_lines
+        self.stage_rules = _default_rules() if stage_rules is None else stage_rules
+
+    @property
+    def severity_names(self) -> tuple[str, ...]:
+        """The configured severity names, most severe first."""
+        return tuple(name for name, _ in self.severities)
+
+    @property
+    def incidents_path(self) -> Path:
+        """Absolute path of the incidents directory."""
+        return self.root / self.incidents_dir
+
+    def tz(self) -> dt.tzinfo:
+        """The configured timezone."""
+        from incidentflow.model.times import zone
+
+        return zone(self.timezone)
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate `.incident.yaml` at ``root``; absent means all defaults."""
+    from incidentflow.files.repo_paths import checked
+
+    path = root / CONFIG_NAME
+    try:
+        data = checked(root, path).read_bytes() if os.path.lexists(path) else None
+    except IncidentError as exc:
+        raise IncidentError(f"{CONFIG_NAME}: {exc.message}") from None
+    except FileNotFoundError:
+        data = None
+    except OSError as exc:
+        raise IncidentError(f"{CONFIG_NAME}: cannot read: {exc.strerror}") from None
+    if data is None:
+        return _checked_paths(Config(root=root))
+    from incidentflow.files.textfile import decode
+    from incidentflow.files.yamlio import load_roundtrip
+
+    document = load_roundtrip(decode(data, path=CONFIG_NAME), path=CONFIG_NAME)
+    if document is None:
+        return _checked_paths(Config(root=root))
+    return _checked_paths(_Reader(root).read(document))
+
+
+def _checked_paths(config: Config) -> Config:
+    """Defaults too must not lead outside the repository (e.g. `incidents` as a symlink)."""
+    from incidentflow.files.repo_paths import checked
+
+    for name, value in (("incidents_dir", config.incidents_dir), ("changelog", config.changelog)):
+        try:
+            checked(config.root, config.root / value)
+        except IncidentError as exc:
+            raise IncidentError(f"{name} {value!r}: {exc.message}") from None
+    return config
+
+
+_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def fail(self, node: Any, key: str | int | None, message: str) -> IncidentError:
+        line = _line(node, key)
+        where = f"{CONFIG_NAME}:{line}" if line else CONFIG_NAME
+        return IncidentError(f"{where}: {message}")
+
+    def mapping(self, node: Any, what: str, parent: Any = None, key: Any = None) -> dict[Any, Any]:
+        if not isinstance(node, dict):
+            raise self.fail(parent, key, f"{what} must be a mapping of keys to values")
+        return node
+
+    def string(self, node: Any, key: str, what: str) -> str:
+        value = node[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(node, key, f"{what} must be a non-empty string{_not_a(value)}")
+        return value
+
+    def integer(self, node: Any, key: Any, what: str) -> int:
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(node, key, f"{what} must be a positive whole number")
+        return value
+
+    def path(self, node: Any, key: str, what: str) -> str:
+        value = self.string(node, key, what)
+        try:
+            return repo_relative(self.root, value)
+        except IncidentError as exc:
+            raise self.fail(node, key, f"{what}: {exc.message}") from None
+
+    def read(self, document: Any) -> Config:
+        top = self.mapping(document, "the configuration")
+        handlers: dict[str, Callable[[Any], dict[str, Any]]] = {
+            "incidents_dir": lambda _: {
+                "incidents_dir": self.path(top, "incidents_dir", "incidents_dir")
+            },
+            "changelog": lambda _: self.changelog(top),
+            "timezone": lambda _: {"timezone": self.timezone(top)},
+            "severities": lambda _: {"severities": self.severities(top)},
+            "recent_changes": lambda _: self.recent_changes(top),
+            "templates_dir": lambda _: {
+                "templates_dir": self.path(top, "templates_dir", "templates_dir")
+            },
+            "ai": lambda _: self.ai(top),
+            "stages": lambda _: {"stage_rules": self.stages(top)},
+        }
+        values: dict[str, Any] = {}
+        for key in top:
+            if key not in handlers:
+                known = ", ".join(handlers)
+                raise self.fail(top, key, f"unknown key {key!r} (known keys: {known})")
+            values.update(handlers[key](top[key]))
+        return Config(root=self.root, **values)
+
+    def changelog(self, top: Any) -> dict[str, Any]:
+        node = top["changelog"]
+        if isinstance(node, str):
+            return {"changelog": self.path(top, "changelog", "changelog")}
+        node = self.mapping(node, "changelog", top, "changelog")
+        values: dict[str, Any] = {}
+        names = {
+            "path": "changelog",
+            "section": "changelog_section",
+            "category": "changelog_category",
+        }
+        for key in node:
+            if key not in names:
+                raise self.fail(
+                    node, key, f"unknown key changelog.{key} (known: path, section, category)"
+                )
+            if key == "path":
+                values["changelog"] = self.path(node, key, "changelog.path")
+            else:
+                values[names[key]] = self.string(node, key, f"changelog.{key}").strip("[] ")
+        return values
+
+    def timezone(self, top: Any) -> str:
+        from incidentflow.model.times import zone
+
+        name = self.string(top, "timezone", "timezone")
+        try:
+            zone(name)
+        except IncidentError as exc:
+            raise self.fail(top, "timezone", exc.message) from None
+        return name
+
+    def severities(self, top: Any) -> tuple[tuple[str, str], ...]:
+        node = top["severities"]
+        if not isinstance(node, list) or not node:
+            raise self.fail(
+                top, "severities", "severities must be a non-empty list of {name, description}"
+            )
+        result = []
+        for index, item in enumerate(node):
+            if isinstance(item, str):
+                result.append((item, ""))
+                continue
+            if not isinstance(item, dict):
+                raise self.fail(
+                    node,
+                    index,
+                    f"severities[{index}] must be a name or {{name, description}}{_not_a(item)}",
+                )
+            entry = self.mapping(item, f"severities[{index}]", node, index)
+            for key in entry:
+                if key not in ("name", "description"):
+                    raise self.fail(
+                        entry, key, f"unknown key {key!r} in a severity (known: name, description)"
+                    )
+            if "name" not in entry:
+                raise self.fail(node, index, f"severities[{index}] needs a name")
+            name = self.string(entry, "name", "a severity name")
+            description = entry.get("description") or ""
+            if not isinstance(description, str):
+                raise self.fail(entry, "description", "a severity description must be a string")
+            result.append((name, description))
+        names = [name for name, _ in result]
+        if len(set(names)) != len(names):
+            raise self.fail(top, "severities", "severity names must be unique")
+        return tuple(result)
+
+    def recent_changes(self, top: Any) -> dict[str, Any]:
+        node = self.mapping(top["recent_changes"], "recent_changes", top, "recent_changes")
+        values: dict[str, Any] = {}
+        for key in node:
+            if key == "window":
+                text = str(node[key]).strip()
+                match = _DURATION.match(text)
+                if not match:
+                    raise self.fail(
+                        node, key, "recent_changes.window must be a duration like 24h, 90m or 2d"
+                    )
+                unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+                values["recent_window"] = dt.timedelta(**{unit: int(match.group(1))})
+            elif key == "max":
+                values["recent_max"] = self.integer(node, key, "recent_changes.max")
+            else:
+                raise self.fail(node, key, f"unknown key recent_changes.{key} (known: window, max)")
+        return values
+
+    def ai(self, top: Any) -> dict[str, Any]:
+        node = self.mapping(top["ai"], "ai", top, "ai")
+        values: dict[str, Any] = {}
+        for key in node:
+            if key == "model":
+                values["ai_model"] = self.string(node, key, "ai.model")
+            elif key in ("max_prompt_chars", "excerpt_lines"):
+                values[key] = self.integer(node, key, f"ai.{key}")
+            else:
+                raise self.fail(
+                    node,
+                    key,
+                    f"unknown key ai.{key} (known: model, max_prompt_chars, excerpt_lines)",
+                )
+        return values
+
+    def stages(self, top: Any) -> dict[str, StageRules]:
+        node = self.mapping(top["stages"], "stages", top, "stages")
+        rules = _default_rules()
+        for key in node:
+            if key not in stages.BY_KEY:
+                raise self.fail(
+                    node, key, f"unknown stage {key!r} (known: {', '.join(stages.BY_KEY)})"
+                )
+            stage_node = self.mapping(node[key], f"stages.{key}", node, key)
+            current = rules[key]
+            required = current.required_sections
+            max_words, max_chars = dict(current.max_words), dict(current.max_chars)
+            for option in stage_node:
+                where = f"stages.{key}.{option}"
+                if option == "required_sections":
+                    value = stage_node[option]
+                    if not isinstance(value, list) or not all(
+                        isinstance(v, str) and v.strip() for v in value
+                    ):
+                        raise self.fail(
+                            stage_node, option, f"{where} must be a list of section names"
+                        )
+                    required = tuple(str(v) for v in value)
+                elif option in ("max_words", "max_chars"):
+                    limits = self.mapping(stage_node[option], where, stage_node, option)
+                    target = max_words if option == "max_words" else max_chars
+                    target.clear()
+                    for section in limits:
+                        target[str(section)] = self.integer(limits, section, f"{where}.{section}")
+                else:
+                    raise self.fail(
+                        stage_node,
+                        option,
+                        f"unknown key {where} (known: required_sections, max_words, max_chars)",
+                    )
+            rules[key] = StageRules(required, max_words, max_chars)
+        return rules
+
+
+def _line(node: Any, key: str | int | None) -> int | None:
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is None:
+            return int(lc.line) + 1
+        if isinstance(node, list):
+            return int(lc.item(key)[0]) + 1
+        return int(lc.key(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return int(lc.line) + 1
+
+
+def _not_a(value: Any) -> str:
+    """What a wrongly typed value was read as, with the fix (YAML turns some words into types)."""
+    if isinstance(value, bool):
+        return f", not the boolean {str(value).lower()} (a YAML 1.1 word like yes/on: quote it)"
+    if isinstance(value, dt.datetime | dt.date):
+        return f", not the date {value.isoformat()} (quote it)"
+    if isinstance(value, int | float):
+        return f", not the number {value} (quote it)"
+    if value is None:
+        return ", not empty"
+    return ""

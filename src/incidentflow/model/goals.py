@@ -1,0 +1,287 @@
+"""Does a stage file meet its stage's goal? Every unmet part is a `path:line:` problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+from incidentflow.errors import IncidentError
+from incidentflow.files import markdown_sections
+from incidentflow.files.markdown_sections import Document, Section, without_drafts_and_comments
+from incidentflow.files.tables import first_table
+from incidentflow.files.yamlio import key_line, load_safe
+from incidentflow.model.coderefs import CodeRef, Resolver, find_refs
+from incidentflow.model.config import StageRules
+from incidentflow.model.metadata import Metadata
+from incidentflow.model.problems import Problem
+from incidentflow.model.stages import Stage
+from incidentflow.records import Record
+
+ACTION_COLUMNS = ("Action", "Owner", "Due", "Type")
+DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "fixed", "resolved", "x", "✅"})
+_NO_OWNER = frozenset({"", "?", "tbd", "tba", "n/a", "none", "nobody"})
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BLOCK_MARKER = re.compile(r"\s*([-*+>#|]|\d+[.)])\s")  # a list, quote, heading or table
+
+
+class StageContext(Record):
+    """What a stage check needs besides the stage file itself."""
+
+    __slots__ = ("incident_id", "meta", "meta_path", "meta_text", "resolver", "rules")
+
+    def __init__(
+        self,
+        *,
+        incident_id: str,
+        meta: Metadata,
+        meta_path: str,
+        meta_text: str,
+        rules: StageRules,
+        resolver: Resolver | None = None,
+    ) -> None:
+        self.incident_id = incident_id
+        self.meta = meta
+        self.meta_path = meta_path
+        self.meta_text = meta_text
+        self.rules = rules
+        self.resolver = resolver
+
+
+def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext) -> list[Problem]:
+    """All the ways ``doc`` (the stage file at ``path``, parsed) falls short of the stage's goal."""
+    problems = _front_matter(stage, doc, path=path, incident_id=context.incident_id)
+    for duplicate in doc.duplicate_sections():
+        problems.append(Problem(path, duplicate.line, f'section "{duplicate.title}" appears twice'))
+    title_line = next((h.line for h in doc.headings if h.level == 1), doc.body_start)
+    for name in context.rules.required_sections:
+        section = doc.section(name)
+        if section is None:
+            problems.append(
+                Problem(path, title_line, f'section "{name}" is missing', incomplete=True)
+            )
+        elif not section.is_filled:
+            problems.append(Problem(path, section.line, _unfilled(section), incomplete=True))
+    problems += _limits(doc, path=path, rules=context.rules)
+    if stage.key == "triage":
+        problems += _milestone_set(context, "contained_at", "triage needs the incident contained")
+    elif stage.key == "diagnosis":
+        problems += _grounding(doc, path=path, resolver=context.resolver)
+    elif stage.key == "postmortem":
+        problems += _milestone_set(
+            context, "resolved_at", "the postmortem needs the incident resolved"
+        )
+        problems += _action_items(doc, path=path)
+        problems += _one_paragraph(doc.section("Changelog entry"), path=path)
+    return sorted(problems, key=lambda p: (p.path, p.line or 0))
+
+
+def _unfilled(section: Section) -> str:
+    if section.has_draft:
+        return (
+            f'section "{section.title}" has only an AI draft; '
+            "edit it and remove the ai-draft markers to accept it"
+        )
+    return f'section "{section.title}" is not filled in'
+
+
+def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -> list[Problem]:
+    if doc.front_matter_error:
+        return [Problem(path, 1, doc.front_matter_error)]
+    if doc.front_matter is None:
+        return [
+            Problem(
+                path, 1, f"has no front matter (start the file with ---, stage: {stage.key}, ---)"
+            )
+        ]
+    try:
+        data = load_safe(doc.front_matter, path=path, line_offset=1)
+    except IncidentError as exc:
+        return [Problem.from_message(exc.message, path=path)]
+    if not isinstance(data, dict):
+        return [Problem(path, 2, "front matter must be a mapping with stage and incident")]
+    problems = []
+    if data.get("stage") != stage.key:
+        problems.append(
+            Problem(
+                path, 2, f"front matter says stage {data.get('stage')!r}, expected {stage.key!r}"
+            )
+        )
+    if data.get("incident") != incident_id:
+        problems.append(
+            Problem(
+                path,
+                2,
+                f"front matter says incident {data.get('incident')!r}, expected {incident_id!r}",
+            )
+        )
+    return problems
+
+
+def _limits(doc: Document, *, path: str, rules: StageRules) -> list[Problem]:
+    problems = []
+    for name, limit in rules.max_words.items():
+        section = doc.section(name)
+        words = len(section.filled_text().split()) if section else 0
+        if section and words > limit:
+            problems.append(
+                Problem(path, section.line, f'"{section.title}" has {words} words; at most {limit}')
+            )
+    for name, limit in rules.max_chars.items():
+        section = doc.section(name)
+        chars = len(" ".join(section.filled_text().split())) if section else 0
+        if section and chars > limit:
+            problems.append(
+                Problem(
+                    path, section.line, f'"{section.title}" has {chars} characters; at most {limit}'
+                )
+            )
+    return problems
+
+
+def _milestone_set(context: StageContext, key: str, why: str) -> list[Problem]:
+    if context.meta.time(key) is not None:
+        return []
+    line = key_line(context.meta_text, key)
+    milestone = key.removesuffix("_at")
+    return [
+        Problem(
+            context.meta_path,
+            line,
+            f"{key} is not set ({why}: incident log --milestone {milestone} TEXT)",
+            incomplete=True,
+        )
+    ]
+
+
+def _grounding(doc: Document, *, path: str, resolver: Resolver | None) -> list[Problem]:
+    problems = []
+    failing = doc.section("Failing path")
+    if (
+        failing is not None
+        and failing.is_filled
+        and not find_refs(failing.body, first_line=failing.body_line)
+    ):
+        problems.append(
+            Problem(
+                path,
+                failing.line,
+                '"Failing path" cites no code; name it in backticks, e.g. `src/app.py:42`',
+                incomplete=True,
+            )
+        )
+    if resolver is None:
+        return problems
+    for ref in document_refs(doc):
+        reason = resolver.problem(ref)
+        if reason:
+            problems.append(Problem(path, ref.line, f"code reference {reason}"))
+    return problems
+
+
+def document_refs(doc: Document) -> list[CodeRef]:
+    """Every code reference in a stage file's body (front matter excluded), with its line."""
+    if "\r" in doc.text:
+        body = "\n".join(markdown_sections.split_lines(doc.text)[doc.body_start - 1 :])
+    else:  # the same, without splitting the whole file
+        parts = doc.text.split("\n", doc.body_start - 1)
+        body = parts[-1] if len(parts) == doc.body_start else ""
+    return find_refs(body, first_line=doc.body_start)
+
+
+def _action_items(doc: Document, *, path: str) -> list[Problem]:
+    section = doc.section("Action items")
+    if section is None or not section.is_filled:
+        return []  # already reported as a missing or empty section
+    table = first_table(without_drafts_and_comments(section.body), first_line=section.body_line)
+    columns = ", ".join(ACTION_COLUMNS)
+    if table is None:
+        return [Problem(path, section.line, f'"Action items" needs a table with columns {columns}')]
+    # Of columns named alike, the last (as a row's cells keep each exact name once).
+    present = {column.casefold(): column for column in dict.fromkeys(table.columns)}
+    missing = [c for c in ACTION_COLUMNS if c.casefold() not in present]
+    if missing:
+        return [
+            Problem(path, table.line, f'"Action items" table lacks column(s) {", ".join(missing)}')
+        ]
+    if not table.rows:
+        return [
+            Problem(
+                path,
+                table.line,
+                '"Action items" table has no rows; add at least one follow-up',
+                incomplete=True,
+            )
+        ]
+    problems = []
+    action_at, owner_at, due_at = (table.position(present[n]) for n in ("action", "owner", "due"))
+    for row in table.rows:
+        values = row.values
+        action = _plain(values[action_at])
+        if not action:
+            problems.append(
+                Problem(path, row.line, "an action item row has no action", incomplete=True)
+            )
+        owned = _plain(values[owner_at]).casefold() not in _NO_OWNER
+        due = _plain(values[due_at])
+        if owned and _valid_date(due):
+            continue
+        label = f'action item "{_shorten(action)}"' if action else "an action item"
+        if not owned:
+            problems.append(Problem(path, row.line, f"{label} has no owner", incomplete=True))
+        if not _valid_date(due):
+            shown = f'"{due}"' if due else "no due date"
+            problems.append(
+                Problem(
+                    path,
+                    row.line,
+                    f"{label} has {shown}; use a date like 2026-12-31",
+                    incomplete=not due,
+                )
+            )
+    return problems
+
+
+def _one_paragraph(section: Section | None, *, path: str) -> list[Problem]:
+    if section is None or not section.is_filled:
+        return []
+    text = section.filled_text()
+    if _BLANK_LINE.search(text) or _BLOCK_MARKER.match(text):
+        return [
+            Problem(
+                path,
+                section.line,
+                '"Changelog entry" must be one paragraph (no lists, headings or blank lines)',
+            )
+        ]
+    return []
+
+
+def _plain(cell: str) -> str:
+    """A cell's text that counts (cells come stripped: most are already that)."""
+    if "<!--" not in cell and "TODO" not in cell:
+        return cell
+    return markdown_sections.meaningful_text(cell).strip()
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_date(text: str) -> bool:
+    if not _DATE.match(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def row_is_done(cells: dict[str, str]) -> bool:
+    """An action item is done when its Status column says so or its action is checked `[x]`."""
+    lowered = {name.casefold(): value for name, value in cells.items()}
+    status = lowered.get("status", "").strip().casefold()
+    return status in DONE_WORDS or lowered.get("action", "").lstrip().lower().startswith("[x]")

@@ -1,0 +1,219 @@
+"""One incident as a whole: metadata, each stage's goal, and the status derived from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from incidentflow.errors import IncidentError
+from incidentflow.files.markdown_sections import Document, parse
+from incidentflow.files.textfile import decode
+from incidentflow.git.snapshot import Snapshot
+from incidentflow.model import stages
+from incidentflow.model.coderefs import Resolver
+from incidentflow.model.config import Config
+from incidentflow.model.goals import StageContext, check_stage
+from incidentflow.model.metadata import METADATA_NAME, Metadata, read_metadata
+from incidentflow.model.problems import Problem
+from incidentflow.model.stages import Stage
+from incidentflow.records import Record
+
+TIMELINE_NAME = "timeline.md"
+
+
+class StageResult(Record):
+    """A stage file's state: present or not, and what its goal still lacks."""
+
+    __slots__ = ("_doc", "exists", "path", "problems", "stage", "text")
+
+    def __init__(
+        self,
+        stage: Stage,
+        path: str,
+        exists: bool,
+        problems: list[Problem] | None = None,
+        text: str = "",
+        doc: Document | None = None,
+    ) -> None:
+        self.stage = stage
+        self.path = path
+        self.exists = exists
+        self.problems = [] if problems is None else problems
+        self.text = text
+        self._doc = doc  # ``text`` parsed, when it already was
+
+    @property
+    def doc(self) -> Document:
+        """The stage file parsed (read-only; parsed once)."""
+        if self._doc is None:
+            self._doc = parse(self.text)
+        return self._doc
+
+    @property
+    def met(self) -> bool:
+        """The file exists and meets its goal."""
+        return self.exists and not self.problems
+
+
+class IncidentReport(Record):
+    """An incident's metadata and stage results, read from one snapshot."""
+
+    __slots__ = ("directory", "id", "meta", "meta_problems", "meta_text", "stages")
+
+    def __init__(
+        self,
+        id: str,
+        directory: str,
+        meta: Metadata,
+        meta_text: str,
+        meta_problems: list[Problem],
+        stages: list[StageResult],
+    ) -> None:
+        self.id = id
+        self.directory = directory
+        self.meta = meta
+        self.meta_text = meta_text
+        self.meta_problems = meta_problems
+        self.stages = stages
+
+    @property
+    def current(self) -> StageResult | None:
+        """The latest stage whose file exists."""
+        present = [result for result in self.stages if result.exists]
+        return present[-1] if present else None
+
+    @property
+    def status(self) -> str:
+        """`active` → `contained` → `resolved` → `closed`; derived, never stored."""
+        postmortem = self.result(stages.POSTMORTEM)
+        if postmortem is not None and postmortem.met and not self.meta_problems:
+            return "closed"
+        if self.meta.time("resolved_at"):
+            return "resolved"
+        if self.meta.time("contained_at"):
+            return "contained"
+        return "active"
+
+    @property
+    def is_open(self) -> bool:
+        """Not closed yet."""
+        return self.status != "closed"
+
+    def result(self, stage: Stage) -> StageResult | None:
+        """The result for ``stage``, if it was evaluated."""
+        return next((r for r in self.stages if r.stage.key == stage.key), None)
+
+    def age(self, now: dt.datetime) -> dt.timedelta | None:
+        """Time since the incident started."""
+        started = self.meta.time("started_at")
+        return now - started if started else None
+
+
+def incident_dir(config: Config, incident_id: str) -> str:
+    """Repo-relative directory of an incident."""
+    return f"{config.incidents_dir}/{incident_id}" if config.incidents_dir != "." else incident_id
+
+
+def evaluate(
+    snapshot: Snapshot,
+    config: Config,
+    incident_id: str,
+    *,
+    resolver: Resolver | None = None,
+    only: Iterable[Stage] | None = None,
+) -> IncidentReport:
+    """Read an incident from ``snapshot`` and check its metadata and stage goals.
+
+    ``only`` limits which stages are read and checked (the others are left out of the report).
+    """
+    directory = incident_dir(config, incident_id)
+    meta_path = f"{directory}/{METADATA_NAME}"
+    meta_problems: list[Problem] = []
+    meta_text = ""
+    try:
+        raw = snapshot.read(meta_path)
+    except IncidentError as exc:
+        raw = b""
+        meta_problems.append(Problem.from_message(exc.message, path=meta_path))
+    if meta_problems:
+        meta = Metadata()
+    elif raw is None:
+        meta = Metadata()
+        meta_problems.append(Problem(meta_path, None, f"is missing from {snapshot.label}"))
+    else:
+        try:
+            meta_text = decode(raw, path=meta_path)
+            meta, meta_problems = read_metadata(
+                meta_text, path=meta_path, incident_id=incident_id, severities=config.severity_names
+            )
+        except IncidentError as exc:
+            meta = Metadata()
+            meta_problems.append(Problem.from_message(exc.message, path=meta_path))
+
+    selected = list(only) if only is not None else list(stages.STAGES)
+    results = []
+    for stage in selected:
+        path = f"{directory}/{stage.filename}"
+        try:
+            data = snapshot.read(path)
+        except IncidentError as exc:
+            results.append(
+                StageResult(stage, path, True, [Problem.from_message(exc.message, path=path)])
+            )
+            continue
+        if data is None:
+            results.append(StageResult(stage, path, exists=False))
+            continue
+        try:
+            text = decode(data, path=path)
+        except IncidentError as exc:
+            results.append(
+                StageResult(stage, path, True, [Problem.from_message(exc.message, path=path)])
+            )
+            continue
+        context = StageContext(
+            incident_id=incident_id,
+            meta=meta,
+            meta_path=meta_path,
+            meta_text=meta_text,
+            rules=config.stage_rules[stage.key],
+            resolver=resolver,
+        )
+        doc = parse(text)
+        problems = check_stage(stage, doc, path=path, context=context)
+        results.append(StageResult(stage, path, True, problems, text, doc))
+    return IncidentReport(incident_id, directory, meta, meta_text, meta_problems, results)
+
+
+def ordering_problems(report: IncidentReport) -> list[Problem]:
+    """A stage file present while an earlier stage's file is absent."""
+    present = [r for r in report.stages if r.exists]
+    if not present:
+        return []
+    last = present[-1]
+    return [
+        Problem(
+            last.path,
+            1,
+            f"{last.stage.key} comes after {result.stage.key}, but {result.path} is missing",
+        )
+        for result in report.stages
+        if result.stage.number < last.stage.number and not result.exists
+    ]
+
+
+def blocking_problems(report: IncidentReport) -> list[Problem]:
+    """What a check reports: metadata, order, earlier stages' goals, and wrong content anywhere.
+
+    The latest stage may still be a work in progress, so its *incomplete* parts pass.
+    """
+    problems = list(report.meta_problems) + ordering_problems(report)
+    current = report.current
+    for result in report.stages:
+        if not result.exists:
+            continue
+        if current is not None and result.stage.number == current.stage.number:
+            problems += [p for p in result.problems if not p.incomplete]
+        else:
+            problems += result.problems
+    return problems

@@ -1,0 +1,144 @@
+"""`incident.yaml`: an incident's metadata, read and validated with line numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from incidentflow.errors import IncidentError
+from incidentflow.files.yamlio import key_line, load_safe
+from incidentflow.model.problems import Problem
+from incidentflow.model.times import parse_iso
+from incidentflow.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    from typing import Any
+
+METADATA_NAME = "incident.yaml"
+MILESTONES = ("started_at", "detected_at", "contained_at", "resolved_at")
+KEYS = ("id", "title", "severity", "commander", "services", *MILESTONES)
+REQUIRED = ("id", "title", "severity", "started_at")
+_KNOWN = frozenset(KEYS)
+
+
+class Metadata(Record):
+    """The validated values of `incident.yaml`; times are None until known."""
+
+    __slots__ = ("commander", "id", "services", "severity", "times", "title")
+
+    def __init__(
+        self,
+        *,
+        id: str = "",
+        title: str = "",
+        severity: str = "",
+        commander: str = "",
+        services: list[str] | None = None,
+        times: dict[str, dt.datetime | None] | None = None,
+    ) -> None:
+        self.id = id
+        self.title = title
+        self.severity = severity
+        self.commander = commander
+        self.services = [] if services is None else services
+        self.times = {} if times is None else times
+
+    def time(self, key: str) -> dt.datetime | None:
+        """One of the milestone times (``started_at`` … ``resolved_at``)."""
+        return self.times.get(key)
+
+
+def read_metadata(
+    text: str, *, path: str, incident_id: str, severities: tuple[str, ...]
+) -> tuple[Metadata, list[Problem]]:
+    """Parse and validate; every problem is a ``path:line:`` message, never an exception."""
+    meta = Metadata()
+    try:
+        data = load_safe(text, path=path)
+    except IncidentError as exc:
+        return meta, [Problem.from_message(exc.message, path=path)]
+    if data is None:
+        return meta, [
+            Problem(path, 1, "is empty; it needs at least id, title, severity, started_at")
+        ]
+    if not isinstance(data, dict):
+        return meta, [Problem(path, 1, "must be a mapping of keys to values")]
+
+    problems: list[Problem] = []
+
+    def report(key: str, message: str) -> None:
+        problems.append(Problem(path, key_line(text, key), message))
+
+    for key in data:
+        if key not in _KNOWN:
+            report(str(key), f"unknown key {key!r} (known keys: {', '.join(KEYS)})")
+    for key in REQUIRED:
+        if data.get(key) in (None, ""):
+            problems.append(Problem(path, 1, f"{key} is missing"))
+
+    for key in ("id", "title", "severity", "commander"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            report(key, f"{key} must be a string, not {_kind(value)} (quote it)")
+            continue
+        setattr(meta, key, value)
+    if meta.id and meta.id != incident_id:
+        report("id", f"id {meta.id!r} does not match the directory name {incident_id!r}")
+    if meta.severity and meta.severity not in severities:
+        report("severity", f"severity {meta.severity!r} is not one of {', '.join(severities)}")
+
+    services = data.get("services")
+    if services is not None:
+        if isinstance(services, list) and all(isinstance(s, str) for s in services):
+            meta.services = list(services)
+        else:
+            report("services", "services must be a list of service names")
+
+    for key in MILESTONES:
+        value = data.get(key)
+        try:
+            meta.times[key] = _as_time(value)
+        except ValueError as exc:
+            report(key, f"{key} {value!s} is not a valid time: {exc}")
+            meta.times[key] = None
+
+    known = [(key, meta.times[key]) for key in MILESTONES if meta.times.get(key) is not None]
+    for (earlier, first), (later, second) in itertools.pairwise(known):
+        assert first is not None and second is not None
+        if second < first:
+            report(
+                later, f"{later} ({second.isoformat()}) is before {earlier} ({first.isoformat()})"
+            )
+    return meta, problems
+
+
+def _as_time(value: Any) -> dt.datetime | None:
+    if type(value) is str and value:  # the commonest: a quoted time
+        return parse_iso(value)
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        # An unquoted timestamp: YAML already parsed it; keep it if it carries an offset.
+        if value.tzinfo is None:
+            raise ValueError("it has no UTC offset (write it quoted, with e.g. +00:00)")
+        return value
+    if isinstance(value, dt.date):
+        raise ValueError('it is a date without a time (write e.g. "2026-11-25T14:05:00+00:00")')
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO-8601 string, got {_kind(value)}")
+    return parse_iso(value)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

@@ -1,0 +1,232 @@
+"""One incident boiled down for readers outside the room: the facts a report and a PR body show.
+
+Everything here is read from the incident's files as they are now; nothing depends on the
+clock except which action items are overdue, and that takes ``today`` as an argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from incidentflow.model.config import Config
+from incidentflow.model.incidents import IncidentReport, StageResult
+from incidentflow.model.metadata import MILESTONES
+from incidentflow.model.stages import POSTMORTEM, SUMMARY, TRIAGE
+from incidentflow.model.times import format_duration
+from incidentflow.reports.actions import postmortem_items
+from incidentflow.reports.stats import MEASURES
+
+MILESTONE_LABELS = {
+    "started_at": "Started",
+    "detected_at": "Detected",
+    "contained_at": "Contained",
+    "resolved_at": "Resolved",
+}
+
+
+@dataclass(frozen=True)
+class GoalState:
+    """One stage's goal: met or not, and what it still lacks (``path:line: message`` lines)."""
+
+    number: int
+    key: str
+    name: str
+    goal: str
+    path: str
+    exists: bool
+    met: bool
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WrittenSection:
+    """A `##` section as people wrote it (markdown, without comments and AI drafts)."""
+
+    title: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class KeyTime:
+    """A milestone time in the configured timezone (`2026-11-12 14:02`), or None if unknown."""
+
+    key: str
+    label: str
+    shown: str | None
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Time to detect, contain or resolve, between two milestones."""
+
+    name: str
+    start_label: str
+    end_label: str
+    minutes: int | None
+    shown: str | None
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An action item from the postmortem's table."""
+
+    action: str
+    owner: str
+    due: str
+    type: str
+    done: bool
+    overdue: bool
+
+    @property
+    def state(self) -> str:
+        """`done`, `overdue` or `open`."""
+        return "done" if self.done else ("overdue" if self.overdue else "open")
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What a stakeholder report or a pull-request description says about one incident."""
+
+    id: str
+    directory: str
+    title: str
+    severity: str
+    severity_description: str
+    status: str
+    stage: str | None
+    commander: str
+    services: tuple[str, ...]
+    timezone: str
+    goals: tuple[GoalState, ...]
+    summary_written: bool
+    summary: tuple[WrittenSection, ...]
+    times: tuple[KeyTime, ...]
+    durations: tuple[Duration, ...]
+    impact: WrittenSection | None
+    postmortem_written: bool
+    actions: tuple[ActionRow, ...]
+
+    def summary_section(self, title: str) -> WrittenSection | None:
+        """A section of the summary stage by title (case-insensitive)."""
+        wanted = title.casefold()
+        return next((s for s in self.summary if s.title.casefold() == wanted), None)
+
+    @property
+    def open_actions(self) -> tuple[ActionRow, ...]:
+        """Action items not marked done."""
+        return tuple(row for row in self.actions if not row.done)
+
+
+def digest_incident(report: IncidentReport, config: Config, *, today: dt.date) -> Digest:
+    """Boil ``report`` (evaluated with every stage) down to what outside readers need."""
+    meta = report.meta
+    descriptions = dict(config.severities)
+    summary = report.result(SUMMARY)
+    postmortem = report.result(POSTMORTEM)
+    current = report.current
+    return Digest(
+        id=report.id,
+        directory=report.directory,
+        title=meta.title or report.id,
+        severity=meta.severity or "?",
+        severity_description=descriptions.get(meta.severity, ""),
+        status=report.status,
+        stage=current.stage.key if current else None,
+        commander=meta.commander,
+        services=tuple(meta.services),
+        timezone=config.timezone,
+        goals=tuple(_goal(result) for result in report.stages),
+        summary_written=bool(summary and summary.exists),
+        summary=_written_sections(summary),
+        times=_times(report, config),
+        durations=_durations(report),
+        impact=_impact(report),
+        postmortem_written=bool(postmortem and postmortem.exists),
+        actions=_actions(postmortem, today=today),
+    )
+
+
+def _goal(result: StageResult) -> GoalState:
+    stage = result.stage
+    return GoalState(
+        number=stage.number,
+        key=stage.key,
+        name=stage.key.capitalize(),
+        goal=stage.goal,
+        path=result.path,
+        exists=result.exists,
+        met=result.met,
+        missing=tuple(str(problem) for problem in result.problems),
+    )
+
+
+def _written_sections(result: StageResult | None) -> tuple[WrittenSection, ...]:
+    if result is None or not result.exists:
+        return ()
+    return tuple(
+        WrittenSection(section.title, section.written_text())
+        for section in result.doc.sections
+        if section.is_filled
+    )
+
+
+def _times(report: IncidentReport, config: Config) -> tuple[KeyTime, ...]:
+    tz = config.tz()
+    shown = []
+    for key in MILESTONES:
+        value = report.meta.time(key)
+        text = value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else None
+        shown.append(KeyTime(key, MILESTONE_LABELS[key], text))
+    return tuple(shown)
+
+
+def _durations(report: IncidentReport) -> tuple[Duration, ...]:
+    durations = []
+    for name, (start_key, end_key) in MEASURES.items():
+        start, end = report.meta.time(start_key), report.meta.time(end_key)
+        delta = end - start if start and end and end >= start else None
+        durations.append(
+            Duration(
+                name=name.replace("_", " ").capitalize(),
+                start_label=MILESTONE_LABELS[start_key].lower(),
+                end_label=MILESTONE_LABELS[end_key].lower(),
+                minutes=int(delta.total_seconds() // 60) if delta is not None else None,
+                shown=format_duration(delta) if delta is not None else None,
+            )
+        )
+    return tuple(durations)
+
+
+def _impact(report: IncidentReport) -> WrittenSection | None:
+    """The postmortem's Impact when written, else the one scoped at triage."""
+    for stage in (POSTMORTEM, TRIAGE):
+        result = report.result(stage)
+        for section in _written_sections(result):
+            if section.title.casefold() == "impact":
+                return section
+    return None
+
+
+def _actions(result: StageResult | None, *, today: dt.date) -> tuple[ActionRow, ...]:
+    items = postmortem_items(result, incident_id="", today=today)
+    return tuple(
+        ActionRow(
+            action=_unchecked(item.action),
+            owner=item.owner,
+            due=item.due,
+            type=item.type,
+            done=item.done,
+            overdue=item.overdue,
+        )
+        for item in items
+        if any((item.action, item.owner, item.due, item.type))
+    )
+
+
+def _unchecked(action: str) -> str:
+    """The action without a leading `[x]`/`[ ]` checkbox, which the state already shows."""
+    stripped = action.lstrip()
+    if stripped[:3].lower() in ("[x]", "[ ]"):
+        return stripped[3:].lstrip()
+    return action

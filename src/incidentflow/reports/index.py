@@ -1,0 +1,254 @@
+"""`incidents/README.md`: a table of every incident, newest first, that the hook keeps current.
+
+The table sits between two marker comments; text around them is the repository's own and
+is never touched. Each row is rendered from the incident's files alone, so refreshing the
+rows of the incidents a commit touches (the hook's fast path, which does not read the other
+incidents) gives exactly what a full rebuild gives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from incidentflow.errors import IncidentError
+from incidentflow.files.atomic import atomic_write_text
+from incidentflow.files.repo_paths import checked
+from incidentflow.files.textfile import decode
+from incidentflow.git.snapshot import Snapshot, WorkingTree
+from incidentflow.model import ids
+from incidentflow.model.config import Config
+from incidentflow.model.incidents import evaluate, incident_dir
+from incidentflow.model.stages import POSTMORTEM, STAGES
+from incidentflow.records import Record
+
+INDEX_NAME = "README.md"
+START = "<!-- incident-index:start (written by `incident index`; edits inside are replaced) -->"
+END = "<!-- incident-index:end -->"
+INTRO = (
+    "# Incidents\n\n"
+    "Every incident in this repository, newest first. Status and stage are derived from each\n"
+    "incident's files. `incident index` writes the table; the pre-commit hook keeps it current.\n"
+)
+_ROW_ID = re.compile(r"^\| \[(?P<id>[^\]]+)\]\(")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+class IndexRow(Record):
+    """One incident in the index."""
+
+    __slots__ = ("id", "severity", "stage", "started", "status", "title")
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        started: str,
+        severity: str,
+        status: str,
+        stage: str,
+        title: str,
+    ) -> None:
+        self.id = id
+        self.started = started
+        self.severity = severity
+        self.status = status
+        self.stage = stage
+        self.title = title
+
+    def render(self) -> str:
+        """The row as a markdown table line; the id links to the incident's directory."""
+        cells = [
+            f"[{self.id}]({self.id}/)",
+            self.started,
+            self.severity,
+            self.status,
+            self.stage,
+            _escape(self.title),
+        ]
+        return "| " + " | ".join(cells) + " |"
+
+
+def index_path(config: Config) -> Path:
+    """Where the index lives: `README.md` in the incidents directory."""
+    return config.incidents_path / INDEX_NAME
+
+
+def index_row(snapshot: Snapshot, config: Config, incident_id: str) -> IndexRow | None:
+    """The row of one incident, or None when its directory holds no incident any more."""
+    directory = incident_dir(config, incident_id)
+    stage_paths = [(stage.key, f"{directory}/{stage.filename}") for stage in STAGES]
+    present = [key for key, path in stage_paths if snapshot.read(path) is not None]
+    report = evaluate(snapshot, config, incident_id, only=[POSTMORTEM])
+    if not report.meta_text and not present:
+        return None
+    started = report.meta.time("started_at")
+    return IndexRow(
+        id=incident_id,
+        started=started.astimezone(config.tz()).strftime("%Y-%m-%d %H:%M")
+        if started
+        else incident_id[:10],
+        severity=report.meta.severity or "?",
+        status=report.status,
+        stage=present[-1] if present else "-",
+        title=report.meta.title or "?",
+    )
+
+
+def render_table(rows: Iterable[str], *, config: Config) -> str:
+    """The marked block: header, then the row lines sorted newest first."""
+    ordered = sorted(rows, key=_sort_key, reverse=True)
+    header = (
+        f"| Incident | Started ({config.timezone}) | Severity | Status | Stage | Title |\n"
+        "|---|---|---|---|---|---|\n"
+    )
+    return f"{START}\n{header}" + "".join(f"{row}\n" for row in ordered) + f"{END}\n"
+
+
+def build_index(config: Config, *, snapshot: Snapshot | None = None) -> str:
+    """The whole file as `incident index` writes it: the current text with a fresh table."""
+    tree = snapshot or WorkingTree(config.root)
+    rows = [index_row(tree, config, incident_id) for incident_id in _all_ids(config)]
+    table = render_table([row.render() for row in rows if row is not None], config=config)
+    return _with_table(_read(config), table)
+
+
+def update_index(
+    config: Config,
+    *,
+    incident_ids: Iterable[str] | None = None,
+    create: bool = True,
+    snapshot: Snapshot | None = None,
+) -> bool:
+    """Bring `incidents/README.md` up to date; return True if the file was (re)written.
+
+    With ``incident_ids``, only those incidents' rows are refreshed and the rest are kept
+    as they are, so the cost does not grow with the number of incidents; a file without a
+    current table is rebuilt in full. With ``create=False`` a missing file stays missing,
+    and a README without the index markers is left alone.
+    """
+    current = _read(config)
+    if not create and (current is None or START not in current):
+        return False
+    tree = snapshot or WorkingTree(config.root)
+    rows = None if incident_ids is None else _table_rows(current, config=config)
+    if rows is None or incident_ids is None:
+        updated = build_index(config, snapshot=tree)
+    else:
+        for incident_id in incident_ids:
+            row = index_row(tree, config, incident_id)
+            if row is None:
+                rows.pop(incident_id, None)
+            else:
+                rows[incident_id] = row.render()
+        updated = _with_table(current, render_table(rows.values(), config=config))
+    if updated == current:
+        return False
+    path = index_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, updated)
+    return True
+
+
+def refresh_for_commit(
+    config: Config, *, incident_ids: Iterable[str], staged: bytes | None
+) -> str | None:
+    """What the pre-commit hook does with the index: refresh the committed incidents' rows.
+
+    ``staged`` is the index file as staged (None if it is not in the git index). Returns the
+    line the hook prints before failing when the commit would carry a stale table (the
+    file was just updated, or was updated earlier and not staged); None when all is well.
+    Only an existing index with its markers is maintained; the hook never creates one.
+    """
+    path = index_relpath(config)
+    if update_index(config, incident_ids=incident_ids, create=False):
+        return f"incident-check: updated {path}; review it, `git add {path}` and commit again"
+    current = _read(config)
+    if current is None or START not in current:
+        return None
+    staged_text = staged.decode("utf-8", "replace") if staged is not None else None
+    if _table_text(staged_text) != _table_text(current):
+        return (
+            f"incident-check: {path} is updated but not staged; `git add {path}` and commit again"
+        )
+    return None
+
+
+def index_is_current(config: Config) -> bool:
+    """True when the file exists and matches what `incident index` would write."""
+    current = _read(config)
+    return current is not None and current == build_index(config)
+
+
+def _all_ids(config: Config) -> list[str]:
+    return ids.list_ids(config.incidents_path)
+
+
+def _read(config: Config) -> str | None:
+    path = checked(config.root, index_path(config))
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IncidentError(f"{index_relpath(config)}: cannot read: {exc.strerror}") from None
+    return decode(data, path=index_relpath(config))
+
+
+def index_relpath(config: Config) -> str:
+    """The index's repository-relative path, e.g. `incidents/README.md`."""
+    return f"{config.incidents_dir}/{INDEX_NAME}" if config.incidents_dir != "." else INDEX_NAME
+
+
+def _table_text(text: str | None) -> str | None:
+    """The marked block of ``text``, or None when it has none."""
+    if text is None:
+        return None
+    start = text.find(START)
+    end = text.find(END, start)
+    return text[start : end + len(END)] if start != -1 and end != -1 else None
+
+
+def _with_table(current: str | None, table: str) -> str:
+    """``current`` with its marked block replaced by ``table`` (appended if it has none)."""
+    if current is None:
+        return f"{INTRO}\n{table}"
+    start = current.find(START)
+    end = current.find(END, start)
+    if start == -1 or end == -1:
+        return current.rstrip("\n") + "\n\n" + table
+    after = current[end + len(END) :]
+    return current[:start] + table + after.removeprefix("\n")
+
+
+def _table_rows(current: str | None, *, config: Config) -> dict[str, str] | None:
+    """The row lines of the marked table by id; None when there is no current table."""
+    if current is None:
+        return None
+    start = current.find(START)
+    end = current.find(END, start)
+    if start == -1 or end == -1:
+        return None
+    lines = current[start:end].split("\n")[1:]
+    expected = render_table([], config=config).split("\n")[1:3]
+    if lines[:2] != expected:
+        return None  # another timezone or an older layout: rebuild it all
+    rows: dict[str, str] = {}
+    for line in lines[2:]:
+        match = _ROW_ID.match(line)
+        if match:
+            rows[match.group("id")] = line
+    return rows
+
+
+def _sort_key(row: str) -> tuple[str, str]:
+    """Newest first: by the Started cell, then by id (rows are sorted in reverse)."""
+    match = _ROW_ID.match(row)
+    cells = row.split(" | ")
+    return (cells[1] if len(cells) > 1 else "", match.group("id") if match else row)
+
+
+def _escape(text: str) -> str:
+    """Keep a title literal inside a table cell: no markup, no HTML, no cell breaks."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))

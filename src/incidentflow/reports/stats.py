@@ -1,0 +1,70 @@
+"""Incident statistics: counts per severity and time to detect, contain and resolve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from dataclasses import dataclass, field
+
+from incidentflow.model.incidents import evaluate
+from incidentflow.model.workspace import Workspace
+
+MEASURES = {
+    "time_to_detect": ("started_at", "detected_at"),
+    "time_to_contain": ("detected_at", "contained_at"),
+    "time_to_resolve": ("started_at", "resolved_at"),
+}
+
+
+@dataclass
+class Measure:
+    """Median and p90 of one duration, over the incidents that have both times."""
+
+    count: int
+    left_out: int
+    median_minutes: float | None
+    p90_minutes: float | None
+
+
+@dataclass
+class Stats:
+    """What `incident stats` reports."""
+
+    incidents: int
+    by_severity: dict[str, int] = field(default_factory=dict)
+    measures: dict[str, Measure] = field(default_factory=dict)
+
+
+def p90(values: list[float]) -> float:
+    """The 90th percentile by the nearest-rank method: a value that actually occurred."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def compute_stats(workspace: Workspace, *, since: dt.date | None = None) -> Stats:
+    """Stats over every incident (started on or after ``since``, in the configured timezone)."""
+    tz = workspace.config.tz()
+    samples: dict[str, list[float]] = {name: [] for name in MEASURES}
+    result = Stats(incidents=0, by_severity=dict.fromkeys(workspace.config.severity_names, 0))
+    for incident_id in workspace.ids():
+        meta = evaluate(workspace.tree, workspace.config, incident_id, only=[]).meta
+        started = meta.time("started_at")
+        if since is not None and (started is None or started.astimezone(tz).date() < since):
+            continue
+        result.incidents += 1
+        result.by_severity[meta.severity or "?"] = (
+            result.by_severity.get(meta.severity or "?", 0) + 1
+        )
+        for name, (start_key, end_key) in MEASURES.items():
+            start, end = meta.time(start_key), meta.time(end_key)
+            if start is not None and end is not None and end >= start:
+                samples[name].append((end - start).total_seconds() / 60)
+    for name, values in samples.items():
+        result.measures[name] = Measure(
+            count=len(values),
+            left_out=result.incidents - len(values),
+            median_minutes=statistics.median(values) if values else None,
+            p90_minutes=p90(values) if values else None,
+        )
+    return result

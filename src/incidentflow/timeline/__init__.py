@@ -1,0 +1,2 @@
+"""An incident's timeline: timeline.md entries, and the timeline assembled from every
+source."""

@@ -1,0 +1,175 @@
+"""An incident's timeline from three sources: timeline.md, the milestones, and git history.
+
+Rendered as a markdown table and as a Mermaid gantt chart that GitHub and GitLab draw in
+pull-request review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from incidentflow.git.repo import files_added
+from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport
+from incidentflow.model.metadata import MILESTONES
+from incidentflow.model.stages import BY_FILENAME
+from incidentflow.model.times import parse_iso
+from incidentflow.model.workspace import Workspace
+from incidentflow.timeline.entries import Skipped, decode_timeline, parse_timeline
+
+MILESTONE_EVENTS = {
+    "started_at": "Impact started",
+    "detected_at": "Detected",
+    "contained_at": "Contained",
+    "resolved_at": "Resolved",
+}
+MAX_DIAGRAM_EVENTS = 40
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of the timeline."""
+
+    time: dt.datetime
+    text: str
+    source: str  # "timeline.md:<line>", "incident.yaml", or "git <sha>"
+    author: str = ""
+    milestone: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "time": self.time.isoformat(),
+            "event": self.text,
+            "source": self.source,
+            "author": self.author,
+            "milestone": self.milestone,
+        }
+
+
+def assemble(workspace: Workspace, report: IncidentReport) -> tuple[list[Event], list[Skipped]]:
+    """Every event, sorted by time, with duplicates merged; plus unparseable timeline lines."""
+    tz = workspace.config.tz()
+    events: list[Event] = []
+    skipped: list[Skipped] = []
+    raw = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
+    if raw is not None:
+        text, skipped = decode_timeline(raw)
+        entries, unparsed = parse_timeline(text)
+        skipped = sorted(skipped + unparsed, key=lambda s: s.line)
+        events += [
+            Event(e.time.astimezone(tz), e.text, f"{TIMELINE_NAME}:{e.line}", e.author)
+            for e in entries
+        ]
+    for key in MILESTONES:
+        value = report.meta.time(key)
+        if value is not None:
+            events.append(
+                Event(value.astimezone(tz), MILESTONE_EVENTS[key], "incident.yaml", milestone=key)
+            )
+    for added in files_added(workspace.git, report.directory):
+        stage = BY_FILENAME.get(added.path.rsplit("/", 1)[-1])
+        if stage is None:
+            continue
+        when = parse_iso(added.date).astimezone(tz)
+        events.append(
+            Event(
+                when,
+                f"{stage.key.capitalize()} first committed",
+                f"git {added.sha[:7]}",
+                added.author,
+            )
+        )
+    return _merge(events), skipped
+
+
+def _merge(events: list[Event]) -> list[Event]:
+    """Drop exact repeats; fold a milestone into a timeline entry logged at the same moment."""
+    by_time: dict[dt.datetime, list[Event]] = {}
+    for event in sorted(events, key=lambda e: (e.time, e.milestone is not None)):
+        bucket = by_time.setdefault(event.time, [])
+        if any(_same(event, other) for other in bucket):
+            continue
+        logged = [o for o in bucket if o.source.startswith(TIMELINE_NAME) and o.milestone is None]
+        if event.milestone and logged:
+            first = logged[0]
+            bucket[bucket.index(first)] = Event(
+                first.time, first.text, first.source, first.author, milestone=event.milestone
+            )
+            continue
+        bucket.append(event)
+    return [event for bucket in by_time.values() for event in bucket]
+
+
+def _same(one: Event, other: Event) -> bool:
+    return " ".join(one.text.split()).casefold() == " ".join(other.text.split()).casefold()
+
+
+def labelled(event: Event) -> str:
+    """The event's text, prefixed with its milestone when it marks one (`[Contained] …`)."""
+    if event.milestone is None or event.text == MILESTONE_EVENTS[event.milestone]:
+        return event.text
+    return f"[{MILESTONE_EVENTS[event.milestone]}] {event.text}"
+
+
+def markdown_table(events: list[Event]) -> str:
+    """A `| Time | Event | Source |` table; milestones are marked in bold."""
+    lines = ["| Time | Event | Source |", "|------|-------|--------|"]
+    for event in events:
+        text = _cell(event.text)
+        if event.milestone:
+            label = MILESTONE_EVENTS[event.milestone]
+            text = f"**{label}**" if text == label else f"**{label}:** {text}"
+        who = f" ({_cell(event.author)})" if event.author else ""
+        lines.append(f"| {event.time.isoformat()} | {text}{who} | {_cell(event.source)} |")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def mermaid_gantt(events: list[Event], *, title: str, report: IncidentReport, tz: dt.tzinfo) -> str:
+    """A Mermaid gantt chart: the response phases as bars, the events as milestones."""
+    fmt = "%Y-%m-%d %H:%M"
+    lines = [
+        "```mermaid",
+        "gantt",
+        f"    title {_mermaid_text(title)}",
+        "    dateFormat YYYY-MM-DD HH:mm",
+        "    axisFormat %H:%M",
+    ]
+    times = {key: report.meta.time(key) for key in MILESTONES}
+    phases = [
+        ("Detection", "started_at", "detected_at"),
+        ("Containment", "detected_at", "contained_at"),
+        ("Resolution", "contained_at", "resolved_at"),
+    ]
+    bars = []
+    for name, start_key, end_key in phases:
+        start, end = times[start_key], times[end_key]
+        if start is not None and end is not None and end > start:
+            bars.append(
+                f"    {name} :{'crit, ' if name == 'Detection' else ''}"
+                f"{start.astimezone(tz).strftime(fmt)}, {end.astimezone(tz).strftime(fmt)}"
+            )
+    if bars:
+        lines += ["    section Response", *bars]
+    if events:
+        lines.append("    section Events")
+        shown = events[:MAX_DIAGRAM_EVENTS]
+        for event in shown:
+            when = event.time.astimezone(tz).strftime(fmt)
+            lines.append(f"    {_mermaid_text(event.text)} :milestone, {when}, 0m")
+        if len(events) > len(shown):
+            lines.append(f"    %% {len(events) - len(shown)} more events in the table above")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def _mermaid_text(text: str) -> str:
+    """Task names may not hold `:`, `;` or `#` (gantt syntax); keep them readable anyway."""
+    cleaned = re.sub(r"[:;#]", lambda m: {":": " -", ";": ",", "#": "no. "}[m.group(0)], text)
+    cleaned = " ".join(cleaned.split())
+    return cleaned[:80] or "event"

@@ -1,0 +1,1 @@
+"""What each command does, on top of the model: new/next, log, init, list, check, the hook."""

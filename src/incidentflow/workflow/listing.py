@@ -1,0 +1,118 @@
+"""The rows of `incident list`: status and stage derived from the files, never stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from incidentflow.model.incidents import evaluate, incident_dir
+from incidentflow.model.stages import POSTMORTEM, STAGES
+from incidentflow.model.times import format_duration
+from incidentflow.model.workspace import Workspace
+from incidentflow.records import Record
+from incidentflow.speed.evalcache import ContentCache
+
+
+class Row(Record):
+    """One incident in the list."""
+
+    __slots__ = ("age", "id", "severity", "stage", "started_at", "status", "title")
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        severity: str,
+        status: str,
+        stage: str,
+        title: str,
+        age: str,
+        started_at: str | None,
+    ) -> None:
+        self.id = id
+        self.severity = severity
+        self.status = status
+        self.stage = stage
+        self.title = title
+        self.age = age
+        self.started_at = started_at
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form, in the order of the columns."""
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "status": self.status,
+            "stage": self.stage,
+            "title": self.title,
+            "age": self.age,
+            "started_at": self.started_at,
+        }
+
+
+def list_rows(
+    workspace: Workspace,
+    *,
+    now: dt.datetime,
+    only_open: bool = False,
+    severities: tuple[str, ...] = (),
+) -> list[Row]:
+    """Every incident, newest first, filtered by openness and severity."""
+    rows = []
+    # The directory listing first: the cache's git queries, started next, stat every file.
+    ids = list(reversed(workspace.ids()))
+    cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
+    global _WORKSPACE
+    _WORKSPACE = workspace
+    summaries = cache.results("list", {i: incident_dir(workspace.config, i) for i in ids}, _summary)
+    for incident_id in ids:
+        severity, status, stage, title, started_at = summaries[incident_id]
+        if severities and severity not in severities:
+            continue
+        if only_open and status == "closed":
+            continue
+        started = dt.datetime.fromisoformat(started_at) if started_at else None
+        rows.append(
+            Row(
+                id=incident_id,
+                severity=severity or "?",
+                status=status,
+                stage=stage,
+                title=title,
+                age=format_duration(now - started) if started else "?",
+                started_at=started_at,
+            )
+        )
+    cache.save()
+    return rows
+
+
+# The workspace of the current run, for worker processes (forked, so it need not pickle).
+_WORKSPACE: Workspace | None = None
+
+
+def _summary(incident_id: str) -> list[Any]:
+    """What a row needs, from the files alone (cacheable by their content): severity,
+    status, stage, title and start time (a list: it is stored in the cache as JSON)."""
+    workspace = _WORKSPACE
+    assert workspace is not None
+    # Only the postmortem's goal decides "closed"; other stages need just to exist.
+    report = evaluate(workspace.tree, workspace.config, incident_id, only=[POSTMORTEM])
+    stage = "-"
+    if report.stages[0].text:  # read, so a regular file: no need to look again
+        stage = POSTMORTEM.key
+    else:
+        directory = os.path.join(workspace.root, report.directory)
+        for candidate in reversed(STAGES):
+            if os.path.isfile(os.path.join(directory, candidate.filename)):
+                stage = candidate.key
+                break
+    started = report.meta.time("started_at")
+    return [
+        report.meta.severity,
+        report.status,
+        stage,
+        report.meta.title,
+        started.isoformat() if started else None,
+    ]

@@ -1,0 +1,199 @@
+"""Create incidents and scaffold their next stage, never overwriting what people wrote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from incidentflow.ai.prompts import render_prompt, render_stage_file
+from incidentflow.errors import CheckFailed, IncidentError
+from incidentflow.files.atomic import atomic_write_text
+from incidentflow.files.yamlio import quote
+from incidentflow.model import stages
+from incidentflow.model.ids import clean_title, new_id
+from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate, ordering_problems
+from incidentflow.model.metadata import METADATA_NAME, Metadata
+from incidentflow.model.stages import Stage
+from incidentflow.model.times import isoformat
+from incidentflow.model.workspace import Workspace
+from incidentflow.timeline.entries import format_entry
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    """What `incident new` was asked for."""
+
+    title: str
+    severity: str | None = None
+    commander: str | None = None
+    services: tuple[str, ...] = field(default_factory=tuple)
+    started_at: dt.datetime | None = None
+    detected_at: dt.datetime | None = None
+    branch: bool = False
+
+
+def default_severity(names: tuple[str, ...]) -> str:
+    """The middle configured level (SEV3 of SEV1–SEV4): serious enough to track, not a page."""
+    return names[len(names) // 2]
+
+
+def create_incident(
+    workspace: Workspace, request: NewIncident, *, now: dt.datetime, notes: list[str] | None = None
+) -> Path:
+    """Create the incident directory with metadata, timeline and the triage stage file.
+
+    Warnings about the prompt (redactions, omissions) are appended to ``notes``.
+    """
+    notes = notes if notes is not None else []
+    config = workspace.config
+    title = clean_title(request.title)
+    severity = request.severity or default_severity(config.severity_names)
+    if severity not in config.severity_names:
+        raise IncidentError(
+            f"severity {severity!r} is not one of {', '.join(config.severity_names)}"
+        )
+    started = request.started_at or now
+    detected = request.detected_at or max(started, now)
+    if detected < started:
+        raise IncidentError(
+            f"--detected-at ({isoformat(detected)}) is before --started-at ({isoformat(started)})"
+        )
+    for service in request.services:
+        if not service.strip() or any(ord(ch) < 32 for ch in service):
+            raise IncidentError(f"service name {service!r} is empty or has control characters")
+    tz = config.tz()
+    incident_id = new_id(title, started_at=started, tz=tz, taken=workspace.ids())
+    if request.branch:
+        workspace.git.create_branch(f"incident/{incident_id}")
+    author = workspace.git.user_name()
+    meta = Metadata(
+        id=incident_id,
+        title=title,
+        severity=severity,
+        commander=request.commander or author,
+        services=list(request.services),
+        times={"started_at": started.astimezone(tz), "detected_at": detected.astimezone(tz)},
+    )
+    report = IncidentReport(incident_id, f"{config.incidents_dir}/{incident_id}", meta, "", [], [])
+    prompt = render_prompt(workspace, report, stages.TRIAGE)
+    notes.extend(prompt.notes(where=stages.TRIAGE.filename))
+    files = {
+        METADATA_NAME: metadata_text(meta),
+        TIMELINE_NAME: f"# Timeline — {title}\n\n"
+        + "<!-- One entry per line: - <ISO time> — <what happened> (<who>).\n"
+        + "     Add one with: incident log TEXT -->\n\n"
+        + format_entry(now.astimezone(tz), f"Incident opened as {severity}: {title}", author)
+        + "\n",
+        stages.TRIAGE.filename: render_stage_file(
+            workspace, report, stages.TRIAGE, prompt=prompt.text
+        ),
+    }
+    return _publish_directory(config.incidents_path, incident_id, files)
+
+
+def _publish_directory(parent: Path, incident_id: str, files: dict[str, str]) -> Path:
+    """Write every file into a hidden directory, then rename it into place in one step."""
+    parent.mkdir(parents=True, exist_ok=True)
+    final = parent / incident_id
+    staging = Path(tempfile.mkdtemp(prefix=f".{incident_id}.", dir=parent))
+    try:
+        for name, text in files.items():
+            atomic_write_text(staging / name, text)
+        os.chmod(staging, 0o777 & ~_umask())
+        if final.exists():
+            raise IncidentError(
+                f"{final} appeared while it was being created; run the command again"
+            )
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def metadata_text(meta: Metadata) -> str:
+    """A fresh `incident.yaml`, commented for the person who edits it by hand."""
+
+    def time(key: str) -> str:
+        value = meta.time(key)
+        return quote(isoformat(value)) if value else "null"
+
+    services = "".join(f"\n  - {quote(s)}" for s in meta.services) if meta.services else " []"
+    return (
+        "# Incident metadata. Times are ISO-8601 with a UTC offset, quoted; null until known.\n"
+        "# The status (active, contained, resolved, closed) is derived from these times and\n"
+        "# the stage files; it is never stored. Set times with: incident log --milestone.\n"
+        f"id: {meta.id}\n"
+        f"title: {quote(meta.title)}\n"
+        f"severity: {quote(meta.severity)}\n"
+        f"commander: {quote(meta.commander)}\n"
+        f"services:{services}\n"
+        f"started_at: {time('started_at')}\n"
+        f"detected_at: {time('detected_at')}\n"
+        f"contained_at: {time('contained_at')}\n"
+        f"resolved_at: {time('resolved_at')}\n"
+    )
+
+
+def unmet_before_next(report: IncidentReport) -> list[str]:
+    """Everything that stops the next stage from being scaffolded: every existing goal."""
+    problems = list(report.meta_problems) + ordering_problems(report)
+    for result in report.stages:
+        if result.exists:
+            problems += result.problems
+    return [str(p) for p in problems]
+
+
+def scaffold_next_stage(
+    workspace: Workspace, incident_id: str, *, notes: list[str] | None = None
+) -> Path:
+    """Write the next stage file if the current stage meets its goal; never overwrite.
+
+    Warnings about the prompt (redactions, omissions) are appended to ``notes``.
+    """
+    report = evaluate(
+        workspace.tree, workspace.config, incident_id, resolver=workspace.head_resolver()
+    )
+    current = report.current
+    target: Stage | None = stages.next_stage(current.stage) if current else stages.TRIAGE
+    if current is not None:
+        missing = unmet_before_next(report)
+        if missing:
+            upcoming = target.key if target else "the next stage"
+            raise CheckFailed(
+                f"{incident_id}: {current.stage.key} does not meet its goal yet, so {upcoming} "
+                f"cannot start ({len(missing)} to fix)",
+                missing,
+            )
+    if target is None:
+        raise CheckFailed(
+            f"{incident_id}: the postmortem is the last stage and meets its goal; "
+            "nothing to scaffold",
+            [],
+        )
+    path = workspace.root / report.directory / target.filename
+    if path.exists():
+        raise CheckFailed(
+            f"{path.relative_to(workspace.root)} already exists; not overwriting it", []
+        )
+    prompt = render_prompt(workspace, report, target)
+    if notes is not None:
+        notes.extend(prompt.notes(where=target.filename))
+    text = render_stage_file(workspace, report, target, prompt=prompt.text)
+    try:
+        atomic_write_text(path, text, exclusive=True)
+    except FileExistsError:
+        raise CheckFailed(
+            f"{path.relative_to(workspace.root)} already exists; not overwriting it", []
+        ) from None
+    return path
