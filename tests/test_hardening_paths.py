@@ -501,3 +501,37 @@ def test_the_changelog_command_never_writes_into_the_git_directory(opened: Repo)
     result = incident("changelog")
     assert result.exit_code == 2
     assert (opened.root / ".git" / "config").read_bytes() == config
+
+
+# --- symlinks that stay inside the repository are written through -------------------------
+
+
+@pytest.mark.parametrize("linked", [TIMELINE, META])
+def test_log_writes_through_a_link_inside_the_repository(opened: Repo, linked: str) -> None:
+    """`timeline.md` or `incident.yaml` kept elsewhere in the tree and linked: the link stays
+    a link and its target gets the change."""
+    target = opened.root / "docs" / Path(linked).name
+    target.parent.mkdir()
+    target.write_bytes((opened.root / linked).read_bytes())
+    (opened.root / linked).unlink()
+    (opened.root / linked).symlink_to(Path("../../docs") / target.name)
+    result = incident("log", ID, "flag off", "--milestone", "contained", "--at", "2026-11-25T10:40Z")
+    assert result.exit_code == 0, result.stderr
+    assert (opened.root / linked).is_symlink()
+    written = target.read_text()
+    assert ("flag off" in written) if linked == TIMELINE else ("2026-11-25T10:40:00" in written)
+
+
+@pytest.mark.parametrize("linked", [TIMELINE, META])
+def test_log_refuses_a_link_out_of_the_repository_and_changes_nothing(
+    opened: Repo, outside: Path, linked: str
+) -> None:
+    (outside / "secret.md").write_text(opened.read(linked))
+    (opened.root / linked).unlink()
+    (opened.root / linked).symlink_to(outside / "secret.md")
+    before, tree = snapshot(outside), snapshot(opened.root)
+    result = incident("log", ID, "flag off", "--milestone", "contained", "--at", "2026-11-25T10:40Z")
+    refused(result)
+    assert linked in result.stderr and "outside the repository" in result.stderr
+    assert snapshot(outside) == before
+    assert snapshot(opened.root) == tree

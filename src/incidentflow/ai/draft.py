@@ -19,7 +19,7 @@ from typing import Any
 from incidentflow.ai.excerpts import FileSpec
 from incidentflow.ai.prompts import Prompt, prompt_for
 from incidentflow.errors import IncidentError
-from incidentflow.files.atomic import atomic_write_text
+from incidentflow.files.atomic import write_in_tree
 from incidentflow.files.markdown_sections import normalize_title, parse, split_lines
 from incidentflow.files.repo_paths import checked
 from incidentflow.files.textfile import decode
@@ -64,7 +64,7 @@ def draft_stage(
         shown = str(path.relative_to(workspace.root))
         current = decode(checked(workspace.root, path).read_bytes(), path=shown)
         updated, sections = insert_draft(current, answer, model=chosen.model_id, at=now)
-        atomic_write_text(path, updated)
+        write_in_tree(workspace.root, path, updated)
     return Drafted(path, chosen.model_id, sections, prompt)
 
 

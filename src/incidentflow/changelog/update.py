@@ -6,7 +6,7 @@ import os
 import posixpath
 
 from incidentflow.errors import IncidentError
-from incidentflow.files.atomic import atomic_write_text
+from incidentflow.files.atomic import write_in_tree
 from incidentflow.files.textfile import decode
 from incidentflow.model.config import Config
 from incidentflow.model.incidents import IncidentReport
@@ -87,5 +87,5 @@ def add_entries(config: Config, entries: list[ChangelogEntry]) -> list[Changelog
     if raw is not None and raw.startswith(b"\xef\xbb\xbf"):
         updated = "\ufeff" + updated
     os.makedirs(path.parent, exist_ok=True)
-    atomic_write_text(path, updated)
+    write_in_tree(config.root, path, updated)
     return todo

@@ -54,3 +54,22 @@ def _existing_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def write_in_tree(root: Path, path: Path, text: str) -> Path:
+    """Replace a user's file in the working tree atomically; return where it was written.
+
+    A symlink is written through: its target, when inside the working tree (and outside
+    `.git`), is replaced atomically and the link itself stays a link. One that leads out of
+    the repository is refused, as are links that loop.
+    """
+    from incidentflow.files.repo_paths import ensure_inside
+
+    shown = os.path.relpath(path, root)
+    if os.path.islink(path):
+        ensure_inside(root, path, shown=shown)
+        path = path.resolve()
+    else:
+        ensure_inside(root, path.parent, shown=os.path.dirname(shown) or ".")
+    atomic_write_text(path, text)
+    return path

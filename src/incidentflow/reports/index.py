@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from incidentflow.errors import IncidentError
-from incidentflow.files.atomic import atomic_write_text
+from incidentflow.files.atomic import write_in_tree
 from incidentflow.files.repo_paths import checked
 from incidentflow.files.textfile import decode
 from incidentflow.git.snapshot import Snapshot, WorkingTree
@@ -147,7 +147,7 @@ def update_index(
         return False
     path = index_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, updated)
+    write_in_tree(config.root, path, updated)
     return True
 
 

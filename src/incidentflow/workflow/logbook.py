@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from incidentflow.errors import IncidentError
-from incidentflow.files.atomic import atomic_write_text
+from incidentflow.files.atomic import write_in_tree
 from incidentflow.files.repo_paths import checked
 from incidentflow.files.textfile import decode
 from incidentflow.files.yamlio import quote
@@ -52,7 +52,7 @@ def log_entry(
         separator = "" if not current or current.endswith("\n") else newline
         if milestone is not None:
             set_milestone(workspace, incident_id, milestone, at)
-        atomic_write_text(timeline, current + separator + line + newline)
+        write_in_tree(workspace.root, timeline, current + separator + line + newline)
     return line
 
 
@@ -92,7 +92,7 @@ def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt
             f"{relpath}: cannot set {key} in this file's layout without risking other values; "
             f"set it by hand to {value}"
         )
-    atomic_write_text(path, updated)
+    write_in_tree(workspace.root, path, updated)
 
 
 def _reads_back(text: str, key: str, expected: str, relpath: str) -> bool:
