@@ -515,7 +515,9 @@ def test_log_writes_through_a_link_inside_the_repository(opened: Repo, linked: s
     target.write_bytes((opened.root / linked).read_bytes())
     (opened.root / linked).unlink()
     (opened.root / linked).symlink_to(Path("../../docs") / target.name)
-    result = incident("log", ID, "flag off", "--milestone", "contained", "--at", "2026-11-25T10:40Z")
+    result = incident(
+        "log", ID, "flag off", "--milestone", "contained", "--at", "2026-11-25T10:40Z"
+    )
     assert result.exit_code == 0, result.stderr
     assert (opened.root / linked).is_symlink()
     written = target.read_text()
@@ -530,7 +532,9 @@ def test_log_refuses_a_link_out_of_the_repository_and_changes_nothing(
     (opened.root / linked).unlink()
     (opened.root / linked).symlink_to(outside / "secret.md")
     before, tree = snapshot(outside), snapshot(opened.root)
-    result = incident("log", ID, "flag off", "--milestone", "contained", "--at", "2026-11-25T10:40Z")
+    result = incident(
+        "log", ID, "flag off", "--milestone", "contained", "--at", "2026-11-25T10:40Z"
+    )
     refused(result)
     assert linked in result.stderr and "outside the repository" in result.stderr
     assert snapshot(outside) == before
