@@ -14,7 +14,7 @@ from incidentflow.files.yamlio import key_line, load_safe
 from incidentflow.model.coderefs import CodeRef, Resolver, find_refs
 from incidentflow.model.config import StageRules
 from incidentflow.model.metadata import Metadata
-from incidentflow.model.problems import Problem
+from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
 from incidentflow.records import Record
 
@@ -105,7 +105,9 @@ def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -
     if data.get("stage") != stage.key:
         problems.append(
             Problem(
-                path, 2, f"front matter says stage {data.get('stage')!r}, expected {stage.key!r}"
+                path,
+                2,
+                f"front matter says stage {brief(data.get('stage'))}, expected {stage.key!r}",
             )
         )
     if data.get("incident") != incident_id:
@@ -113,7 +115,8 @@ def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -
             Problem(
                 path,
                 2,
-                f"front matter says incident {data.get('incident')!r}, expected {incident_id!r}",
+                f"front matter says incident {brief(data.get('incident'))}, "
+                f"expected {incident_id!r}",
             )
         )
     return problems

@@ -6,8 +6,8 @@ import datetime as dt
 import itertools
 
 from incidentflow.errors import IncidentError
-from incidentflow.files.yamlio import key_line, load_safe
-from incidentflow.model.problems import Problem
+from incidentflow.files.yamlio import key_lines, load_safe
+from incidentflow.model.problems import Problem, brief
 from incidentflow.model.times import parse_iso
 from incidentflow.records import Record
 
@@ -66,13 +66,16 @@ def read_metadata(
         return meta, [Problem(path, 1, "must be a mapping of keys to values")]
 
     problems: list[Problem] = []
+    lines: dict[str, int] = {}
 
     def report(key: str, message: str) -> None:
-        problems.append(Problem(path, key_line(text, key), message))
+        if not lines:  # one pass over the text, however many keys are reported
+            lines.update(key_lines(text))
+        problems.append(Problem(path, lines.get(key, 1), message))
 
     for key in data:
         if key not in _KNOWN:
-            report(str(key), f"unknown key {key!r} (known keys: {', '.join(KEYS)})")
+            report(str(key), f"unknown key {brief(key)} (known keys: {', '.join(KEYS)})")
     for key in REQUIRED:
         if data.get(key) in (None, ""):
             problems.append(Problem(path, 1, f"{key} is missing"))
@@ -86,9 +89,9 @@ def read_metadata(
             continue
         setattr(meta, key, value)
     if meta.id and meta.id != incident_id:
-        report("id", f"id {meta.id!r} does not match the directory name {incident_id!r}")
+        report("id", f"id {brief(meta.id)} does not match the directory name {incident_id!r}")
     if meta.severity and meta.severity not in severities:
-        report("severity", f"severity {meta.severity!r} is not one of {', '.join(severities)}")
+        report("severity", f"severity {brief(meta.severity)} is not one of {', '.join(severities)}")
 
     services = data.get("services")
     if services is not None:
@@ -102,7 +105,7 @@ def read_metadata(
         try:
             meta.times[key] = _as_time(value)
         except ValueError as exc:
-            report(key, f"{key} {value!s} is not a valid time: {exc}")
+            report(key, f"{key} {brief(value, quoted=False)} is not a valid time: {exc}")
             meta.times[key] = None
 
     known = [(key, meta.times[key]) for key in MILESTONES if meta.times.get(key) is not None]
