@@ -117,3 +117,18 @@ def test_many_unknown_keys_cost_one_pass(repo: Repo) -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 60_000
     assert lines[-1].startswith(f"{META}:{60_000 + 12}: unknown key 'k59999'")
+
+
+def test_broken_metadata_is_the_one_problem_not_also_unset_milestones(repo: Repo) -> None:
+    """contained_at is set; the YAML breaks later in the file. Saying "contained_at is not
+    set" too would send the responder looking in the wrong place."""
+    open_incident()
+    from test_hardening import advance, triage_done
+
+    triage_done(repo)
+    advance()
+    repo.write(META, repo.read(META) + "services: [checkout\n")
+    result = incident("check", "--all")
+    assert result.exit_code == 1
+    assert f"{META}:" in result.stdout and "invalid YAML" in result.stdout
+    assert "is not set" not in result.stdout

@@ -1,8 +1,8 @@
 """Everything the tool asks of git, in one place.
 
-The commit-path operations (reading the index, resolving code references) read git's index
-file directly (see `git_index.py`) and run one long-lived `git cat-file --batch`, which is far
-cheaper than importing GitPython. Slower, richer queries (recent commits, config, branches)
+The commit path (what is staged, resolving code references) runs one `git ls-files` and one
+long-lived `git cat-file --batch`, started without importing `subprocess` and far cheaper
+than importing GitPython. Slower, richer queries (recent commits, config, branches)
 use GitPython, imported only when such a command runs. Errors from either become
 :class:`IncidentError` with a message that says what to do.
 """
@@ -14,25 +14,12 @@ import os
 from pathlib import Path
 
 from incidentflow.errors import IncidentError
-from incidentflow.git.index_file import IndexFile, Unsupported, open_index
 from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 if TYPE_CHECKING:
     import subprocess
-    from typing import Any, BinaryIO, Literal
-
-_GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
-
-
-def _plain_path(path: str) -> bool:
-    """A path as the index stores it: no pathspec magic, no `.`, `..` or empty segments
-    (git normalizes `./src/app.py`; the index reader compares bytes)."""
-    if _GLOB_CHARS & set(path):
-        return False
-    parts = path.rstrip("/").split("/")
-    return all(part not in ("", ".", "..") for part in parts)
-
+    from typing import Any, BinaryIO
 
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
 
@@ -110,6 +97,16 @@ class Commit(Record):
         }
 
 
+class Staged(Record):
+    """The index's answer for some paths: stage-0 blob ids, and paths left in conflict."""
+
+    __slots__ = ("blobs", "conflicted")
+
+    def __init__(self, blobs: dict[str, str], conflicted: frozenset[str]) -> None:
+        self.blobs = blobs
+        self.conflicted = conflicted
+
+
 class Started:
     """A git command started by :meth:`Git.start`."""
 
@@ -134,7 +131,6 @@ class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._reader: ObjectReader | None = None
-        self._index: IndexFile | Literal[False] | None = False
 
     def run(self, *args: str, check: bool = True) -> str:
         """Run a git command in the working tree and return its stdout (newlines as `\\n`)."""
@@ -162,77 +158,35 @@ class Git:
         out = self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
         return out or None
 
-    def staged_blobs(self, pathspecs: list[str]) -> dict[str, str]:
-        """Map each staged path under ``pathspecs`` to its blob id (stage 0 of the index)."""
-        if not pathspecs:
-            return {}
-        out = self.run("ls-files", "--stage", "-z", "--", *pathspecs)
-        blobs: dict[str, str] = {}
-        for record in out.split("\0"):
-            if not record:
-                continue
-            meta, _, path = record.partition("\t")
-            _mode, blob, stage = meta.split()
-            if stage == "0":
-                blobs[path] = blob
-        return blobs
+    def staged(self, pathspecs: list[str]) -> Staged:
+        """What the index holds under ``pathspecs`` (taken literally): each path's stage-0
+        blob id, and the paths with an unresolved merge conflict (stages 1 to 3 only).
 
-    def staged_entries(self, paths: list[str]) -> dict[str, str]:
-        """Like :meth:`staged_blobs` for a few exact paths and ``dir/`` prefixes.
-
-        Looked up in the index file itself when it can be read directly, at a cost that
-        does not grow with the repository; otherwise through `git ls-files`.
+        One `git ls-files`, whatever the size of the repository: git reads its own index in
+        every format it writes (versions 2 to 4, split, sparse, SHA-256).
         """
-        found = self._staged_in_index_file(paths)
-        return self.staged_blobs(paths) if found is None else found
-
-    def staged_object(self, path: str) -> GitObject | None:
-        """The object staged for ``path`` (stage 0), like `git cat-file :path`."""
-        found = self._staged_in_index_file([path])
-        if found is None:
-            return self.objects.read(f":{path}")
-        blob = found.get(path)
-        return self.objects.read(blob) if blob is not None else None
-
-    def _staged_in_index_file(self, paths: list[str]) -> dict[str, str] | None:
-        """Stage-0 ids of exact paths and ``dir/`` prefixes read from the index file, or
-        None when git must answer (an index format, a path spelling or an ambiguity the
-        reader leaves to git)."""
-        index = self._index_file()
-        if index is None or not all(_plain_path(path) for path in paths):
-            return None
-        found: dict[str, str] = {}
-        try:
-            for path in paths:
-                if path.endswith("/"):
-                    found.update(index.under(path))
+        blobs: dict[str, str] = {}
+        conflicted: set[str] = set()
+        if pathspecs:
+            out = self.run("--literal-pathspecs", "ls-files", "--stage", "-z", "--", *pathspecs)
+            for record in out.split("\0"):
+                if not record:
+                    continue
+                meta, _, path = record.partition("\t")
+                _mode, blob, stage = meta.split()
+                if stage == "0":
+                    blobs[path] = blob
                 else:
-                    blob = index.blob(path)
-                    if blob is not None:
-                        found[path] = blob
-        except Unsupported:
-            self._index = None
-            return None
-        return found
+                    conflicted.add(path)
+        return Staged(blobs, frozenset(conflicted - blobs.keys()))
 
     def has_staged_under(self, directory: str) -> bool:
         """Whether the index has any path under ``directory`` (ending in "/")."""
-        index = self._index_file()
-        if index is not None and _plain_path(directory):
-            try:
-                return index.has_under(directory)
-            except Unsupported:
-                self._index = None
         return bool(self.tracked_under(directory))
 
-    def _index_file(self) -> IndexFile | None:
-        if self._index is False:
-            self._index = open_index(str(self.root))
-        return self._index
-
     def tracked_under(self, directory: str) -> list[str]:
-        """Paths in the index at or under ``directory``."""
-        out = self.run("ls-files", "-z", "--", directory)
+        """Paths in the index at or under ``directory`` (taken literally)."""
+        out = self.run("--literal-pathspecs", "ls-files", "-z", "--", directory)
         return [path for path in out.split("\0") if path]
 
     @property
@@ -247,9 +201,6 @@ class Git:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        if self._index:
-            self._index.close()
-        self._index = False
 
     def recent_commits(
         self, *, before: dt.datetime, window: dt.timedelta, limit: int

@@ -10,6 +10,7 @@ from incidentflow.errors import IncidentError
 from incidentflow.files import markdown_sections
 from incidentflow.files.markdown_sections import Document, Section, without_drafts_and_comments
 from incidentflow.files.tables import first_table
+from incidentflow.files.textfile import conflict_marker_line
 from incidentflow.files.yamlio import key_line, load_safe
 from incidentflow.model.coderefs import CodeRef, Resolver, find_refs
 from incidentflow.model.config import StageRules
@@ -51,6 +52,16 @@ class StageContext(Record):
 
 def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext) -> list[Problem]:
     """All the ways ``doc`` (the stage file at ``path``, parsed) falls short of the stage's goal."""
+    conflicted = conflict_marker_line(doc.text)
+    if conflicted is not None:
+        return [
+            Problem(
+                path,
+                conflicted,
+                "has unresolved merge conflict markers; resolve them (keep both sides' text "
+                "where both are true) and remove the <<<<<<< ======= >>>>>>> lines",
+            )
+        ]
     problems = _front_matter(stage, doc, path=path, incident_id=context.incident_id)
     for duplicate in doc.duplicate_sections():
         problems.append(Problem(path, duplicate.line, f'section "{duplicate.title}" appears twice'))
@@ -144,8 +155,8 @@ def _limits(doc: Document, *, path: str, rules: StageRules) -> list[Problem]:
 
 
 def _milestone_set(context: StageContext, key: str, why: str) -> list[Problem]:
-    if context.meta.time(key) is not None:
-        return []
+    if context.meta.time(key) is not None or not context.meta.readable:
+        return []  # set, or unknown: the unreadable file is the problem reported
     line = key_line(context.meta_text, key)
     milestone = key.removesuffix("_at")
     return [

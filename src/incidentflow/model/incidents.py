@@ -136,9 +136,9 @@ def evaluate(
         raw = b""
         meta_problems.append(Problem.from_message(exc.message, path=meta_path))
     if meta_problems:
-        meta = Metadata()
+        meta = Metadata(readable=False)
     elif raw is None:
-        meta = Metadata()
+        meta = Metadata(readable=False)
         meta_problems.append(Problem(meta_path, None, f"is missing from {snapshot.label}"))
     else:
         try:
@@ -147,7 +147,7 @@ def evaluate(
                 meta_text, path=meta_path, incident_id=incident_id, severities=config.severity_names
             )
         except IncidentError as exc:
-            meta = Metadata()
+            meta = Metadata(readable=False)
             meta_problems.append(Problem.from_message(exc.message, path=meta_path))
 
     selected = list(only) if only is not None else list(stages.STAGES)

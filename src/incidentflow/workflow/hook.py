@@ -73,7 +73,7 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
         if check_all:
             # One index read for everything: with many incidents the index itself is large.
             pathspecs = [config.incidents_dir + "/", config.changelog, index_file]
-            staged = StagedIndex(git, git.staged_blobs(pathspecs))
+            staged = StagedIndex(git, git.staged(pathspecs))
             ids = touched_incidents(config, staged.paths())
             if not ids:
                 return 0
@@ -86,7 +86,7 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
                 config.changelog,
                 index_file,
             ]
-            staged = StagedIndex(git, git.staged_entries(pathspecs))
+            staged = StagedIndex(git, git.staged(pathspecs))
             # An incident with nothing left in the index is being deleted: nothing to check.
             ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
         resolver = _index_resolver(git)
@@ -173,7 +173,7 @@ def _index_resolver(git: Git) -> Resolver:
     """Resolve code references against the index: the tree this commit will record."""
 
     def read(name: str) -> tuple[str, bytes] | None:
-        found = git.staged_object(name[1:]) if name.startswith(":") else git.objects.read(name)
+        found = git.objects.read(name)
         return (found.kind, found.data) if found else None
 
     return Resolver(
