@@ -9,11 +9,12 @@ use GitPython, imported only when such a command runs. Errors from either become
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
 
-from incidentflow.errors import IncidentError
+from incidentflow.errors import EnvironmentFailed, IncidentError
 from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
@@ -119,6 +120,11 @@ class Started:
         """Wait for the command; its stdout, or an error naming it when it failed."""
         stdout, stderr = self._process.communicate()
         self.stderr = stderr.decode("utf-8", "replace")
+        if self._process.returncode < 0:  # killed: its output says nothing, even when unchecked
+            raise EnvironmentFailed(
+                f"git {self._name} was killed (signal {-self._process.returncode}) "
+                "before it answered; run the command again"
+            )
         if check and self._process.returncode != 0:
             lines = self.stderr.strip().splitlines()
             raise IncidentError(f"git {self._name} failed: {(lines or ['unknown error'])[-1]}")
@@ -305,25 +311,39 @@ class ObjectReader:
         """Read ``name`` (``HEAD:path``, ``:path`` for the index, a sha); None if absent."""
         if "\n" in name or "\0" in name:
             return None
-        self._stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        self._stdin.flush()
-        header = self._stdout.readline().decode("utf-8", "surrogateescape").rstrip("\n")
-        parts = header.split(" ")
+        try:
+            self._stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            self._stdin.flush()
+        except BrokenPipeError:  # never the user's pipe: an answer was lost, not a reader
+            raise _ended() from None
+        header = self._stdout.readline().decode("utf-8", "surrogateescape")
+        if not header.endswith("\n"):
+            raise _ended()
+        parts = header.rstrip("\n").split(" ")
         if len(parts) != 3 or not parts[2].isdigit():
             return None  # "<name> missing" or "<name> ambiguous"
         size = int(parts[2])
         data = self._stdout.read(size)
-        self._stdout.read(1)
+        if len(data) != size or self._stdout.read(1) != b"\n":
+            raise _ended()
         return GitObject(kind=parts[1], data=data)
 
     def close(self) -> None:
         """End the process."""
-        self._stdin.close()
+        with contextlib.suppress(BrokenPipeError):
+            self._stdin.close()
         if isinstance(self._pid, int):
-            os.waitpid(self._pid, 0)
+            with contextlib.suppress(ChildProcessError):  # already reaped
+                os.waitpid(self._pid, 0)
         else:
             self._pid.wait()
         self._stdout.close()
+
+
+def _ended() -> IncidentError:
+    return EnvironmentFailed(
+        "git cat-file ended before it answered (was it killed?); run the command again"
+    )
 
 
 def _spawn_with_pipes(command: list[str]) -> tuple[int, BinaryIO, BinaryIO]:

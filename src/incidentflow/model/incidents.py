@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from incidentflow.errors import IncidentError
+from incidentflow.errors import EnvironmentFailed, IncidentError
 from incidentflow.files.markdown_sections import Document, parse
 from incidentflow.files.textfile import decode
 from incidentflow.git.snapshot import Snapshot
@@ -132,6 +132,8 @@ def evaluate(
     meta_text = ""
     try:
         raw = snapshot.read(meta_path)
+    except EnvironmentFailed:
+        raise  # nothing read can be judged: the run stops
     except IncidentError as exc:
         raw = b""
         meta_problems.append(Problem.from_message(exc.message, path=meta_path))
@@ -156,6 +158,8 @@ def evaluate(
         path = f"{directory}/{stage.filename}"
         try:
             data = snapshot.read(path)
+        except EnvironmentFailed:
+            raise
         except IncidentError as exc:
             results.append(
                 StageResult(stage, path, True, [Problem.from_message(exc.message, path=path)])
