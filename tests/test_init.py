@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import stat
@@ -394,3 +395,31 @@ def test_git_hook_quotes_an_unusual_interpreter_path(
         text=True,
     )
     assert shell.stdout == odd
+
+
+@pytest.mark.parametrize("incidents_dir", ["a b", "ops[1]/in*", 'say "hi"', "#notes", "plain"])
+def test_timelines_get_merge_union_whatever_the_incidents_dir_is_called(
+    repo: Repo, incidents_dir: str
+) -> None:
+    """An unquoted `a b/**/timeline.md` is two words to git, which then rejects the line on
+    every command, and timelines lose their union merge."""
+    repo.write(".incident.yaml", f"incidents_dir: {json.dumps(incidents_dir)}\n")
+    result = incident("init")
+    assert result.exit_code == 0, result.stderr
+    timeline = f"{incidents_dir}/2026-11-25-x/timeline.md"
+    checked = subprocess.run(
+        ["git", "check-attr", "-z", "merge", "--", timeline],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.stderr == ""
+    assert checked.stdout == f"{timeline}\0merge\0union\0"
+    neighbour = subprocess.run(
+        ["git", "check-attr", "merge", "--", "other/2026-11-25-x/timeline.md"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert neighbour.stdout.endswith("merge: unspecified\n")
+    assert incident("init").stdout == "already set up; nothing changed\n"

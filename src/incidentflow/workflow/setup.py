@@ -77,8 +77,9 @@ def init_repository(
         result.plan(incidents / ".gitkeep", "", config.incidents_dir + "/")
     _ensure_file(root / CONFIG_NAME, DEFAULT_CONFIG, result, CONFIG_NAME)
     # Incidents kept at the top level ("incidents_dir: .") are one directory deep.
-    timelines = "*" if config.incidents_dir == "." else f"{config.incidents_dir}/**"
-    _ensure_line(root / ".gitattributes", f"{timelines}/timeline.md merge=union", result)
+    timelines = "*" if config.incidents_dir == "." else f"{_glob_literal(config.incidents_dir)}/**"
+    pattern = _attribute_pattern(f"{timelines}/timeline.md")
+    _ensure_line(root / ".gitattributes", f"{pattern} merge=union", result)
     if git_hook:
         _install_git_hook(hooks_dir, result, force=force, root=root)
     else:
@@ -87,6 +88,27 @@ def init_repository(
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, text)
     return result
+
+
+_GLOB = re.compile(r"([*?\[\\])")
+
+
+def _glob_literal(path: str) -> str:
+    """``path`` as a gitattributes glob that matches only itself (`ops[1]` → `ops\\[1\\]`)."""
+    return _GLOB.sub(r"\\\1", path)
+
+
+def _attribute_pattern(pattern: str) -> str:
+    """A pattern as a line of `.gitattributes` must spell it: C-quoted when it holds a space,
+    a quote or a control character, or starts like a comment or a negation."""
+    if not re.search(r'[\s"\x00-\x1f\x7f]', pattern) and not pattern.startswith(("#", "!")):
+        return pattern
+    escapes = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    body = "".join(
+        escapes.get(ch) or (f"\\{ord(ch):03o}" if ord(ch) < 32 or ord(ch) == 127 else ch)
+        for ch in pattern
+    )
+    return f'"{body}"'
 
 
 def _ensure_file(path: Path, text: str, result: SetupResult, shown: str) -> None:
