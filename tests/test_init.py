@@ -24,9 +24,13 @@ HOOK_BLOCK = """\
         language: system
         files: ^incidents/
         require_serial: true
+        stages: [pre-commit, pre-merge-commit]
 """
 
-NEXT_STEP = "next: pre-commit install   (or use incident init --git-hook without pre-commit)"
+NEXT_STEP = (
+    "next: pre-commit install -t pre-commit -t pre-merge-commit   "
+    "(or use incident init --git-hook without pre-commit)"
+)
 ATTRIBUTE = "incidents/**/timeline.md merge=union"
 NOT_OURS = (
     "error: .git/hooks/pre-commit already exists and is not incidentflow's hook; "
@@ -339,12 +343,15 @@ def test_git_hook_installed_executable_and_idempotent(repo: Repo) -> None:
         "created .incident.yaml",
         "created .gitattributes",
         "created .git/hooks/pre-commit",
+        "created .git/hooks/pre-merge-commit",
     ]
     hook = repo.root / ".git/hooks/pre-commit"
     assert hook.stat().st_mode & stat.S_IXUSR
     script = hook.read_text()
     assert script.startswith("#!/bin/sh\n")
     assert f"INCIDENT_PYTHON={shlex.quote(sys.executable)}\n" in script
+    merge_hook = repo.root / ".git/hooks/pre-merge-commit"
+    assert merge_hook.read_text() == script and merge_hook.stat().st_mode & stat.S_IXUSR
     assert not (repo.root / ".pre-commit-config.yaml").exists()
     init_twice_changes_nothing(repo, "--git-hook")
     assert hook.read_text() == script
@@ -357,6 +364,7 @@ def test_git_hook_refuses_to_replace_another_hook(repo: Repo) -> None:
     refused = incident("init", "--git-hook")
     assert (refused.exit_code, refused.stderr) == (2, NOT_OURS)
     assert hook.read_text() == "#!/bin/sh\nexec make lint\n"
+    assert not (repo.root / ".git/hooks/pre-merge-commit").exists()  # neither is written
 
     forced = incident("init", "--git-hook", "--force")
     assert forced.exit_code == 0

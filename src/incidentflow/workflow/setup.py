@@ -151,6 +151,8 @@ def _hook_block(indent: str, incidents_dir: str) -> list[str]:
         f"{indent}      language: system",
         f"{indent}      files: {pattern}",
         f"{indent}      require_serial: true",
+        # git runs no pre-commit hook for a merge it commits itself.
+        f"{indent}      stages: [pre-commit, pre-merge-commit]",
     ]
 
 
@@ -260,6 +262,10 @@ def _insert_lines(text: str, at: int | None, block: list[str], *, replace: bool 
     return "".join(lines)
 
 
+# git runs no pre-commit hook for a merge it commits itself: pre-merge-commit covers that.
+GIT_HOOKS = ("pre-commit", "pre-merge-commit")
+
+
 def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root: Path) -> None:
     template = (
         resources.files("incidentflow")
@@ -269,21 +275,25 @@ def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root
     )
     # Quoted for sh: an interpreter path may hold spaces, quotes or `$`.
     script = template.replace("@PYTHON@", shlex.quote(sys.executable))
-    target = hooks_dir / "pre-commit"
-    shown = os.path.relpath(target, root)
-    existing = _read(target, shown)
-    if existing == script:
-        result.unchanged.append(shown)
-        return
-    ours = existing is not None and "incident init --git-hook" in existing
-    if existing is not None and not ours and not force:
-        raise IncidentError(
-            f"{shown} already exists and is not incidentflow's hook; "
-            "rerun with --force to replace it, or call `incident hook` from it"
-        )
-    hooks_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(target, script)
-    os.chmod(target, 0o755)
-    if existing is None:
-        result.created.append(shown)
-    result.changed.append(shown)
+    planned = []
+    for name in GIT_HOOKS:
+        target = hooks_dir / name
+        shown = os.path.relpath(target, root)
+        existing = _read(target, shown)
+        if existing == script:
+            result.unchanged.append(shown)
+            continue
+        ours = existing is not None and "incident init --git-hook" in existing
+        if existing is not None and not ours and not force:
+            raise IncidentError(
+                f"{shown} already exists and is not incidentflow's hook; "
+                "rerun with --force to replace it, or call `incident hook` from it"
+            )
+        planned.append((target, shown, existing is None))
+    for target, shown, created in planned:  # both checked before either is written
+        hooks_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target, script)
+        os.chmod(target, 0o755)
+        if created:
+            result.created.append(shown)
+        result.changed.append(shown)
