@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any, BinaryIO
 
+_HEX = frozenset("0123456789abcdef")
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
 
 
@@ -111,14 +112,17 @@ class Staged(Record):
 class Started:
     """A git command started by :meth:`Git.start`."""
 
-    def __init__(self, process: subprocess.Popen[bytes], name: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], name: str, input: bytes | None = None
+    ) -> None:
         self._process = process
         self._name = name
+        self._input = input
         self.stderr = ""  # what it said on stderr, once ``output()`` has returned
 
     def output(self, *, check: bool = True) -> str:
         """Wait for the command; its stdout, or an error naming it when it failed."""
-        stdout, stderr = self._process.communicate()
+        stdout, stderr = self._process.communicate(self._input)
         self.stderr = stderr.decode("utf-8", "replace")
         if self._process.returncode < 0:  # killed: its output says nothing, even when unchecked
             raise EnvironmentFailed(
@@ -138,26 +142,32 @@ class Git:
         self.root = root
         self._reader: ObjectReader | None = None
 
-    def run(self, *args: str, check: bool = True) -> str:
+    def run(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
         """Run a git command in the working tree and return its stdout (newlines as `\\n`)."""
-        out = self.start(*args).output(check=check)
+        out = self.start(*args, input=input).output(check=check)
         return out.replace("\r\n", "\n").replace("\r", "\n") if "\r" in out else out
 
-    def start(self, *args: str) -> Started:
+    def start(self, *args: str, input: bytes | None = None) -> Started:
         """Start a git command in the working tree; collect it with ``output()`` later.
 
         Several can run at once, and alongside other work; the output is taken as it was
-        written (right for ``-z`` lists, where a path may hold a carriage return).
+        written (right for ``-z`` lists, where a path may hold a carriage return). ``input``
+        is what it reads on stdin (nothing otherwise: git never asks the terminal here).
         """
         import subprocess
 
         try:
             process = subprocess.Popen(
-                ["git", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                ["git", *args],
+                cwd=self.root,
+                stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except FileNotFoundError:
             raise IncidentError("git is not installed or not on PATH") from None
-        return Started(process, args[0])
+        name = next((arg for arg in args if not arg.startswith("-")), "git")
+        return Started(process, name, input)
 
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository with no commits yet."""
@@ -194,6 +204,41 @@ class Git:
         """Paths in the index at or under ``directory`` (taken literally)."""
         out = self.run("--literal-pathspecs", "ls-files", "-z", "--", directory)
         return [path for path in out.split("\0") if path]
+
+    def tracked_files(self, rev: str) -> list[str]:
+        """Every file path of commit ``rev``, or of the index when ``rev`` is empty."""
+        if rev:
+            out = self.run("ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev)
+        else:
+            out = self.run("ls-files", "-z")
+        return [path for path in out.split("\0") if path]
+
+    def line_commits(self, path: str, *, contents: bytes | None = None) -> list[str | None]:
+        """The commit that last changed each line of ``path`` as it is in the working tree (or
+        as ``contents``), by `git blame`; None for a line not committed yet. Every line is
+        uncommitted when git cannot blame the file (no commits, a file HEAD lacks)."""
+        args = ["--literal-pathspecs", "blame", "--porcelain"]
+        if contents is not None:
+            args += ["--contents", "-"]
+        started = self.start(*args, "--", path, input=contents)
+        out = started.output(check=False)
+        commits: list[str | None] = []
+        for line in out.split("\n"):
+            if len(line) > 41 and line[40] == " " and _HEX.issuperset(line[:40]):
+                sha, _, rest = line.partition(" ")
+                final = rest.split(" ")[1] if rest.count(" ") >= 1 else ""
+                if final.isdigit() and len(sha) == 40:
+                    number = int(final)
+                    commits.extend([None] * (number - len(commits)))
+                    commits[number - 1] = None if sha.strip("0") == "" else sha
+        return commits
+
+    def commit_before(self, when: dt.datetime) -> str | None:
+        """The commit HEAD's first-parent history was at, at ``when``; None if none was."""
+        out = self.run(
+            "rev-list", "-1", "--first-parent", f"--before={when.isoformat()}", "HEAD", check=False
+        )
+        return out.strip() or None
 
     @property
     def objects(self) -> ObjectReader:

@@ -12,8 +12,9 @@ from incidentflow.files.markdown_sections import Document, Section, without_draf
 from incidentflow.files.tables import first_table
 from incidentflow.files.textfile import conflict_marker_line
 from incidentflow.files.yamlio import key_line, load_safe
-from incidentflow.model.coderefs import CodeRef, Resolver, find_refs
+from incidentflow.model.coderefs import CodeRef, find_refs
 from incidentflow.model.config import StageRules
+from incidentflow.model.grounding import Resolver
 from incidentflow.model.metadata import Metadata
 from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
@@ -78,8 +79,10 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
     if stage.key == "triage":
         problems += _milestone_set(context, "contained_at", "triage needs the incident contained")
     elif stage.key == "diagnosis":
-        problems += _grounding(doc, path=path, resolver=context.resolver)
-    elif stage.key == "postmortem":
+        problems += _cites_code(doc, path=path)
+    if context.resolver is not None:
+        problems += _grounding(doc, path=path, context=context)
+    if stage.key == "postmortem":
         problems += _milestone_set(
             context, "resolved_at", "the postmortem needs the incident resolved"
         )
@@ -169,28 +172,34 @@ def _milestone_set(context: StageContext, key: str, why: str) -> list[Problem]:
     ]
 
 
-def _grounding(doc: Document, *, path: str, resolver: Resolver | None) -> list[Problem]:
-    problems = []
+def _cites_code(doc: Document, *, path: str) -> list[Problem]:
     failing = doc.section("Failing path")
     if (
         failing is not None
         and failing.is_filled
         and not find_refs(failing.body, first_line=failing.body_line)
     ):
-        problems.append(
+        return [
             Problem(
                 path,
                 failing.line,
                 '"Failing path" cites no code; name it in backticks, e.g. `src/app.py:42`',
                 incomplete=True,
             )
-        )
-    if resolver is None:
-        return problems
+        ]
+    return []
+
+
+def _grounding(doc: Document, *, path: str, context: StageContext) -> list[Problem]:
+    """Every code reference in the stage file, judged as `grounding` explains."""
+    resolver = context.resolver
+    assert resolver is not None
+    started = context.meta.time("started_at")
+    problems = []
     for ref in document_refs(doc):
-        reason = resolver.problem(ref)
-        if reason:
-            problems.append(Problem(path, ref.line, f"code reference {reason}"))
+        verdict = resolver.judge(ref, path=path, line=ref.line, started=started)
+        if verdict.reason:
+            problems.append(Problem(path, ref.line, f"code reference {verdict.reason}"))
     return problems
 
 

@@ -10,9 +10,9 @@ from incidentflow.files.markdown_sections import Document, parse
 from incidentflow.files.textfile import decode
 from incidentflow.git.snapshot import Snapshot
 from incidentflow.model import stages
-from incidentflow.model.coderefs import Resolver
 from incidentflow.model.config import Config
 from incidentflow.model.goals import StageContext, check_stage
+from incidentflow.model.grounding import Resolver
 from incidentflow.model.metadata import METADATA_NAME, Metadata, read_metadata
 from incidentflow.model.problems import Problem
 from incidentflow.model.stages import Stage

@@ -12,8 +12,8 @@ from incidentflow.changelog.update import add_entries, finished_entry
 from incidentflow.errors import ExitCode, IncidentError
 from incidentflow.git.repo import Git, find_root
 from incidentflow.git.snapshot import StagedIndex
-from incidentflow.model.coderefs import Resolver
 from incidentflow.model.config import Config, load_config
+from incidentflow.model.grounding import index_resolver
 from incidentflow.model.ids import ID_PATTERN
 from incidentflow.model.incidents import blocking_problems, evaluate, incident_dir
 from incidentflow.model.metadata import METADATA_NAME
@@ -89,7 +89,7 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             staged = StagedIndex(git, git.staged(pathspecs))
             # An incident with nothing left in the index is being deleted: nothing to check.
             ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
-        resolver = _index_resolver(git)
+        resolver = index_resolver(git, staged.read)
         finishing = _finishing(config, files)
         problems: list[Problem] = []
         entries: list[ChangelogEntry] = []
@@ -167,18 +167,3 @@ def _staged_has_entry(changelog: bytes, entry: ChangelogEntry) -> bool:
     from incidentflow.changelog.entries import marker
 
     return marker(entry.incident_id).encode("utf-8") in changelog
-
-
-def _index_resolver(git: Git) -> Resolver:
-    """Resolve code references against the index: the tree this commit will record."""
-
-    def read(name: str) -> tuple[str, bytes] | None:
-        found = git.objects.read(name)
-        return (found.kind, found.data) if found else None
-
-    return Resolver(
-        read,
-        base="",
-        base_label="the index (what this commit will contain)",
-        index_has_dir=git.has_staged_under,
-    )
