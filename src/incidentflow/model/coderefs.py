@@ -43,7 +43,7 @@ _FENCE_TAIL = re.compile(r"[`~]*[ \t]*")
 class CodeRef(Record):
     """One reference: what was written, where, and what it points at."""
 
-    __slots__ = ("commit", "end", "line", "path", "rev", "start", "text")
+    __slots__ = ("commit", "end", "line", "offset", "path", "rev", "start", "text")
 
     def __init__(
         self,
@@ -55,6 +55,7 @@ class CodeRef(Record):
         start: int | None = None,
         end: int | None = None,
         commit: str | None = None,
+        offset: int = -1,
     ) -> None:
         self.text = text
         self.line = line
@@ -63,15 +64,21 @@ class CodeRef(Record):
         self.start = start
         self.end = end
         self.commit = commit
+        # Where ``text`` starts in the text it was found in (for rewriting it), or -1.
+        self.offset = offset
 
 
-def parse_ref(span: str, *, line: int = 0) -> CodeRef | None:
+def parse_ref(span: str, *, line: int = 0, offset: int = -1) -> CodeRef | None:
     """Classify one code span's content; None when it is code rather than a location."""
     found = _classify(span)
     if found is None:
         return None
     text, rev, path, start, end, commit = found
-    return CodeRef(text, line, rev=rev, path=path, start=start, end=end, commit=commit)
+    if offset >= 0:
+        offset += len(span) - len(span.lstrip())
+    return CodeRef(
+        text, line, rev=rev, path=path, start=start, end=end, commit=commit, offset=offset
+    )
 
 
 _Parts = tuple[str, str | None, str | None, int | None, int | None, str | None]
@@ -126,7 +133,8 @@ def _looks_like_path(path: str, *, has_lines: bool) -> bool:
 
 
 def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
-    """Every reference in ``text`` (whose first line is ``first_line`` of its file)."""
+    """Every reference in ``text`` (whose first line is ``first_line`` of its file), each
+    with its offset in ``text``."""
     if "`" not in text:
         return []
     visible = without_drafts_and_comments(text)
@@ -137,7 +145,7 @@ def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
         # Count newlines incrementally: a huge file with many spans stays linear.
         line += visible.count("\n", counted, start)
         counted = start
-        ref = parse_ref(visible[start:end], line=line)
+        ref = parse_ref(visible[start:end], line=line, offset=start)
         if ref is not None:
             refs.append(ref)
     return refs

@@ -14,7 +14,7 @@ from incidentflow.files.textfile import conflict_marker_line
 from incidentflow.files.yamlio import key_line, load_safe
 from incidentflow.model.coderefs import CodeRef, find_refs
 from incidentflow.model.config import StageRules
-from incidentflow.model.grounding import Resolver
+from incidentflow.model.grounding import Resolver, Verdict
 from incidentflow.model.metadata import Metadata
 from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
@@ -192,15 +192,24 @@ def _cites_code(doc: Document, *, path: str) -> list[Problem]:
 
 def _grounding(doc: Document, *, path: str, context: StageContext) -> list[Problem]:
     """Every code reference in the stage file, judged as `grounding` explains."""
-    resolver = context.resolver
-    assert resolver is not None
-    started = context.meta.time("started_at")
-    problems = []
-    for ref in document_refs(doc):
-        verdict = resolver.judge(ref, path=path, line=ref.line, started=started)
-        if verdict.reason:
-            problems.append(Problem(path, ref.line, f"code reference {verdict.reason}"))
-    return problems
+    assert context.resolver is not None
+    return [
+        Problem(path, ref.line, f"code reference {verdict.reason}")
+        for ref, verdict in reference_verdicts(
+            doc, path=path, resolver=context.resolver, started=context.meta.time("started_at")
+        )
+        if verdict.reason
+    ]
+
+
+def reference_verdicts(
+    doc: Document, *, path: str, resolver: Resolver, started: dt.datetime | None
+) -> list[tuple[CodeRef, Verdict]]:
+    """Each code reference of a stage file with its verdict (see `grounding`)."""
+    return [
+        (ref, resolver.judge(ref, path=path, line=ref.line, started=started))
+        for ref in document_refs(doc)
+    ]
 
 
 def document_refs(doc: Document) -> list[CodeRef]:

@@ -250,6 +250,21 @@ class Resolver:
                 return Verdict(on_disk)  # what is wrong with the file that is there
         return Verdict(reason)
 
+    def resolves_at(self, ref: CodeRef, rev: str) -> bool:
+        """Whether ``ref`` (a path reference) resolves at commit ``rev``."""
+        return self._at(ref, self.revision(rev)) is None
+
+    def path_at(self, ref: CodeRef, rev: str) -> str:
+        """The path ``ref`` names at ``rev``: a bare file name found elsewhere becomes the
+        path it was found at."""
+        assert ref.path is not None
+        revision = self.revision(rev)
+        if revision.lookup(ref.path) is None and "/" not in ref.path.rstrip("/"):
+            matches = revision.named(ref.path)
+            if len(matches) == 1 or (matches and ref.start is None):
+                return matches[0]
+        return ref.path
+
     def revision(self, rev: str) -> Revision:
         """The files of commit ``rev`` (one reader for the run)."""
         if rev not in self._revisions:

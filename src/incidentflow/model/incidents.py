@@ -10,8 +10,9 @@ from incidentflow.files.markdown_sections import Document, parse
 from incidentflow.files.textfile import decode
 from incidentflow.git.snapshot import Snapshot
 from incidentflow.model import stages
+from incidentflow.model.coderefs import CodeRef
 from incidentflow.model.config import Config
-from incidentflow.model.goals import StageContext, check_stage
+from incidentflow.model.goals import StageContext, check_stage, reference_verdicts
 from incidentflow.model.grounding import Resolver
 from incidentflow.model.metadata import METADATA_NAME, Metadata, read_metadata
 from incidentflow.model.problems import Problem
@@ -221,3 +222,22 @@ def blocking_problems(report: IncidentReport) -> list[Problem]:
         else:
             problems += result.problems
     return problems
+
+
+def judged_in_the_past(
+    report: IncidentReport, resolver: Resolver
+) -> list[tuple[str, CodeRef, str]]:
+    """References that resolve only as the code was when their line was written: the stage
+    file, the reference and the commit it was judged at."""
+    started = report.meta.time("started_at")
+    found = []
+    for result in report.stages:
+        if not (result.exists and result.text):
+            continue
+        verdicts = reference_verdicts(
+            result.doc, path=result.path, resolver=resolver, started=started
+        )
+        for ref, verdict in verdicts:
+            if verdict.reason is None and verdict.judged_at is not None:
+                found.append((result.path, ref, verdict.judged_at))
+    return found
