@@ -290,10 +290,7 @@ class Resolver:
             else:
                 close = revision.closest(ref.path)
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                return (
-                    f"`{_shown(ref.text)}` is not a file in {where}{hint} (a file on a server "
-                    f"is named by its absolute path, e.g. `/etc/app/{_shown(ref.path)}`)"
-                )
+                return f"`{_shown(ref.text)}` does not exist in {where}{hint}"
         if blob is None:
             return f"`{_shown(ref.text)}` does not exist in {where}"
         if ref.start is None:
