@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import echo_json, open_workspace
-from incidentflow.timeline.assemble import assemble, markdown_table, mermaid_gantt
+from incidentflow.timeline.assemble import assemble, markdown_table
+from incidentflow.timeline.gantt import mermaid_gantt
 
 
 @click.command("timeline")
@@ -35,5 +36,7 @@ def command(incident_id: str | None, as_json: bool, mermaid: bool) -> None:
     if mermaid:
         click.echo("")
         click.echo(
-            mermaid_gantt(events, title=report.meta.title, report=report, tz=workspace.config.tz())
+            mermaid_gantt(
+                events, title=report.meta.title, times=report.meta.times, tz=workspace.config.tz()
+            )
         )
