@@ -21,7 +21,8 @@ from incidentflow.timeline.assemble import assemble, labelled, markdown_table
 from incidentflow.timeline.gantt import mermaid_gantt
 
 MAX_EXCERPTS = 40
-ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n|--------|-------|-----|------|--------|"
+# In markdownlint's compact table style, which rows that people add keep without aligning.
+ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n| --- | --- | --- | --- | --- |"
 
 
 def incident_context(meta: Metadata, workspace: Workspace) -> dict[str, Any]:
