@@ -208,6 +208,13 @@ def test_unresolved_window_ends_at_the_last_response_event_before_a_quiet_day() 
     assert (window.start, window.end) == (at(25, 14, 0) - margin, at(26, 9, 0) + margin)
 
 
+def test_every_milestone_is_inside_even_out_of_order() -> None:
+    # resolved_at before contained_at (which `incident check` reports): both stay on the chart.
+    times = {**TIMES, "contained_at": at(25, 18, 0), "resolved_at": at(25, 15, 0)}
+    window = response_window([], times)
+    assert window is not None and all(when in window for when in times.values())
+
+
 def test_without_milestones_the_window_follows_the_timeline() -> None:
     events = [Event(at(25, 9, 0), "first", "timeline.md:5"), Event(at(25, 10, 0), "b", "git x")]
     window = response_window(events, {})

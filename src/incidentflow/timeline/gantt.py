@@ -82,17 +82,16 @@ def response_window(events: list[Event], times: Mapping[str, dt.datetime | None]
         return None
     start = anchors[0]
     resolved = times.get("resolved_at")
-    if resolved is not None:
-        end = max(resolved, start)
-    else:
-        end = start
+    end = resolved if resolved is not None else start
+    if resolved is None:
         for when in response:
             if when <= end:
                 continue
             if when - end > MAX_GAP:
                 break
             end = when
-        end = max(end, *milestones) if milestones else end
+    # Every milestone is inside, even when they are out of order (reported by `check`).
+    end = max(end, start, *milestones)
     margin = max(MIN_MARGIN, (end - start) / 10)
     return Window(start - margin, end + margin)
 
