@@ -1,4 +1,4 @@
-"""Shell completion of incident ids, severities and stage names, for any command's options.
+"""Shell completion of incident ids, severities and stage names, for any command to use.
 
 Completion runs on every Tab: these read only the incidents directory's listing and
 `.incident.yaml` (no git process), and answer nothing rather than an error, since a message
@@ -23,9 +23,10 @@ def incident_ids(
 ) -> list[CompletionItem]:
     """Ids starting with what was typed, else containing it (as `ID` arguments match),
     newest first; ids already given to a repeatable argument are left out."""
+    config = _config()
     try:
-        known = ids.list_ids(load_config(find_root(Path.cwd())).incidents_path)
-    except Exception:  # any failure: no completions, never a traceback on the command line
+        known = ids.list_ids(config.incidents_path) if config else []
+    except OSError:  # an unreadable incidents directory
         return []
     given = ctx.params.get(param.name or "") or ()
     taken = set(given) if isinstance(given, tuple) else set()

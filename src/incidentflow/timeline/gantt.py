@@ -2,10 +2,11 @@
 
 Event text reaches Mermaid's gantt grammar, whose lexer acts on keywords at the start of a
 line (`click`, `section`, `title`, `excludes`, …, case-insensitive), on `%` (comments and
-directives), on `:` (a task's data) and, after mermaid's own entity pass, on `#…;`. Every
-label is therefore written with those characters as Mermaid entity codes (`#58;` for `:`),
-which Mermaid turns back into the character in the drawn chart, and a label that would
-start with a keyword or a date gets its first character as an entity code too.
+directives), on `:` (a task's data) and, in mermaid's own entity pass, on `#…;`; its HTML
+sanitizer drops tags. Every label is therefore written with those characters as Mermaid
+entity codes (`#58;` for `:`), which Mermaid turns back into the character in the drawn
+chart, and a label that would start with a keyword or a date gets its first character as an
+entity code too.
 
 The chart covers the response window only (see ``response_window``), so one event logged
 weeks later cannot squeeze the response into a sliver; such events are listed under it.
@@ -32,8 +33,9 @@ _PHASES = (
     ("Containment", "detected_at", "contained_at"),
     ("Resolution", "contained_at", "resolved_at"),
 )
-# Characters the grammar or mermaid's entity pass act on anywhere in a label; `ﬂ` and `¶`
-# are the markers of that pass, so a literal one must not be taken for a marker.
+# Characters that the grammar, mermaid's entity pass or its HTML sanitizer (`<`, `>`) act on
+# anywhere in a label; `ﬂ` and `¶` are the markers of the entity pass, so a literal one must
+# not be taken for a marker.
 _ENTITIES = {
     ":": "#58;",
     ";": "#59;",
@@ -45,7 +47,7 @@ _ENTITIES = {
     "\u00b6": "#182;",
 }
 _SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
-# What the gantt lexer (mermaid 10 to 12) reads as a statement at the start of a line,
+# What the gantt lexer (mermaid 11 and 12) reads as a statement at the start of a line,
 # rather than as a task name: keywords (as prefixes, since some need no word boundary)
 # and a date.
 _STATEMENT_START = re.compile(
