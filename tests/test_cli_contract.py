@@ -68,19 +68,6 @@ def test_time_options_say_what_hh_mm_means(name: str, option: str) -> None:
     assert "today" not in help_text
 
 
-def test_project_urls() -> None:
-    from importlib.metadata import metadata
-
-    urls = dict(u.split(", ", 1) for u in metadata("incidentflow").get_all("Project-URL") or [])
-    home = "https://github.com/incidentflow/incidentflow"
-    assert urls == {
-        "Homepage": home,
-        "Documentation": f"{home}#readme",
-        "Issues": f"{home}/issues",
-        "Changelog": f"{home}/blob/main/CHANGELOG.md",
-    }
-
-
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "incidentflow", *args],

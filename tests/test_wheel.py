@@ -36,6 +36,19 @@ def test_wheel_contains_templates_and_hook(wheel: Path) -> None:
     assert not [n for n in names if n.startswith(("tests/", "incidents/", "examples/"))]
 
 
+def test_wheel_metadata_links_the_project(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode("utf-8")
+    home = "https://github.com/incidentflow/incidentflow"
+    assert [line for line in metadata.splitlines() if line.startswith("Project-URL:")] == [
+        f"Project-URL: Homepage, {home}",
+        f"Project-URL: Documentation, {home}#readme",
+        f"Project-URL: Issues, {home}/issues",
+        f"Project-URL: Changelog, {home}/blob/main/CHANGELOG.md",
+    ]
+
+
 def test_installed_wheel_runs_new_and_next(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
