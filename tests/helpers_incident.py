@@ -95,6 +95,8 @@ def complete(repo: Repo, incident_id: str, stage_file: str) -> None:
         set_meta(repo, incident_id, "contained_at", f'"{day}{CONTAINED}"')
     if stage_file == STAGE_FILES[3]:
         set_meta(repo, incident_id, "resolved_at", f'"{day}{RESOLVED}"')
+        # incident.yaml edited by hand: draw the postmortem's generated timeline again.
+        assert incident("refresh", incident_id).exit_code == 0
     fill(repo, relpath, {"Changelog entry": changelog_text(incident_id)})
 
 

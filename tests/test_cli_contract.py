@@ -162,14 +162,28 @@ def test_new_in_detached_head(repo: Repo) -> None:
     repo.write("a.txt", "1")
     sha = repo.commit_all()
     repo.git("checkout", "-q", "--detach", sha)
-    result = incident("new", "Detached", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        "Detached",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     assert result.exit_code == 0
 
 
 def test_list_and_check_print_all_of_their_output_and_exit_code(repo: Repo) -> None:
     """They end without tearing the interpreter down; what they print must all be there."""
     for n in range(3):
-        incident("new", f"Outage {n}", "--started-at", f"2026-11-2{n}T10:00:00Z")
+        incident(
+            "new",
+            f"Outage {n}",
+            "--started-at",
+            f"2026-11-2{n}T10:00:00Z",
+            "--detected-at",
+            f"2026-11-2{n}T10:00:00Z",
+        )
     assert run("check", "--all", cwd=repo.root).stderr == "3 incidents OK\n"
     meta = next(repo.root.glob("incidents/*-outage-1/incident.yaml"))
     meta.write_text(meta.read_text().replace('severity: "SEV', 'severity: "BAD'))
@@ -183,7 +197,14 @@ def test_list_and_check_print_all_of_their_output_and_exit_code(repo: Repo) -> N
 
 @pytest.mark.parametrize("closed", [">&-", "2>&-"])
 def test_list_with_its_output_closed_succeeds_quietly(repo: Repo, closed: str) -> None:
-    incident("new", "Outage", "--started-at", "2026-11-25T10:00:00Z")
+    incident(
+        "new",
+        "Outage",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     command = f"{sys.executable} -m incidentflow list {closed}"
     result = subprocess.run(["sh", "-c", command], cwd=repo.root, capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")
@@ -192,7 +213,14 @@ def test_list_with_its_output_closed_succeeds_quietly(repo: Repo, closed: str) -
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["show"]])
 def test_output_to_a_full_disk_is_an_error_not_a_bug(repo: Repo, args: list[str]) -> None:
-    incident("new", "Outage", "--started-at", "2026-11-25T10:00:00Z")
+    incident(
+        "new",
+        "Outage",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             [sys.executable, "-m", "incidentflow", *args],

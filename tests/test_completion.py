@@ -17,7 +17,14 @@ LOGIN = "2026-11-26-login-errors"
 @pytest.fixture
 def two(repo: Repo) -> Repo:
     for title, started in [("Checkout API 500s", "2026-11-25"), ("Login errors", "2026-11-26")]:
-        result = incident("new", title, "--started-at", f"{started}T10:00:00+00:00")
+        result = incident(
+            "new",
+            title,
+            "--started-at",
+            f"{started}T10:00:00+00:00",
+            "--detected-at",
+            f"{started}T10:00:00+00:00",
+        )
         assert result.exit_code == 0, result.stderr
     return repo
 

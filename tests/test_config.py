@@ -79,7 +79,14 @@ def test_valid_config_changes_the_rules(repo: Repo) -> None:
     assert config.changelog == "docs/CHANGES.md"
     assert config.stage_rules["summary"].max_words == {"What happened": 20}
     result = incident(
-        "new", "Late night outage", "--severity", "P1", "--started-at", "2026-11-25T23:30:00Z"
+        "new",
+        "Late night outage",
+        "--severity",
+        "P1",
+        "--started-at",
+        "2026-11-25T23:30:00Z",
+        "--detected-at",
+        "2026-11-25T23:30:00Z",
     )
     assert result.stdout == "ops/incidents/2026-11-26-late-night-outage\n"
     bad = incident("new", "x", "--severity", "SEV1")

@@ -266,7 +266,14 @@ def test_worker_processes_give_the_same_answers(
     import incidentflow.speed.parallel
 
     for n in range(3):
-        incident("new", f"Other {n}", "--started-at", f"2026-11-2{n}T10:00:00Z")
+        incident(
+            "new",
+            f"Other {n}",
+            "--started-at",
+            f"2026-11-2{n}T10:00:00Z",
+            "--detected-at",
+            f"2026-11-2{n}T10:00:00Z",
+        )
     serial_check = incident("check", "--all")
     serial_list = incident("list", "--json").stdout
     cache_file(repo).unlink()
@@ -307,7 +314,14 @@ def test_an_incidents_directory_named_like_a_pattern_is_cached_by_its_files(
     """git is asked about each incident's files by pattern; a name with pattern characters
     is matched as written."""
     repo.write(".incident.yaml", f'incidents_dir: "{directory}"\n')
-    incident("new", "Checkout", "--started-at", "2026-11-25T10:00:00Z")
+    incident(
+        "new",
+        "Checkout",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     repo.commit_all("incident")
     first = incident("list", "--json").stdout
     entries = json.loads(cache_file(repo).read_text())["entries"]

@@ -368,6 +368,9 @@ def test_scaffolded_postmortem_chart_draws_every_event(
     for minute, text in enumerate(logged):
         result = incident("log", text, "--at", f"2026-11-25T11:{minute:02d}:00+00:00")
         assert result.exit_code == 0, result.stderr
+    # The postmortem review, a week after: part of the record, not of the response.
+    review = incident("log", "Postmortem review held", "--at", "2026-12-02T15:00:00+00:00")
+    assert review.exit_code == 0, review.stderr
     complete(repo, incident_id, "01-triage.md")
     for stage_file in ("02-diagnosis.md", "03-summary.md"):
         advance(incident_id)
@@ -386,6 +389,8 @@ def test_scaffolded_postmortem_chart_draws_every_event(
             assert chart_label(text) in labels, text
         assert {"Impact started", "Detected", "Contained", "Resolved"} <= set(labels)
         assert one.title == ["Checkout: 50% of carts #fail"]
-    # `incident new` logged "Incident opened" now, long after the response: listed, not drawn.
-    assert "Incident opened" not in " ".join(drawn_labels(drawn[0]))
+    # The review, long after the response: listed under the chart, not drawn.
+    assert "Postmortem review held" not in " ".join(drawn_labels(drawn[0]))
     assert "Outside the response window" in postmortem
+    # Recorded after the fact, the incident has no "opened" event stretching the chart.
+    assert "Incident opened" not in postmortem.split("## Timeline", 1)[1]

@@ -27,6 +27,7 @@ def committed_incident(repo: Repo, *, failing: str = CITED) -> str:
         }
         if number == 4:
             set_meta(repo, incident_id, "resolved_at", f'"{day}T12:00:00+00:00"')
+            assert incident("refresh", incident_id).exit_code == 0
             texts["Changelog entry"] = (
                 "Removing capacity no longer matches more servers than named."
             )

@@ -138,6 +138,7 @@ def finish(repo: Repo) -> None:
         advance()
         fill(repo, relpath)
     set_meta(repo, "resolved_at", '"2026-11-25T12:00:00+00:00"')
+    assert incident("refresh", ID).exit_code == 0
     result = incident("check", ID)
     assert result.exit_code == 0, result.stdout
 

@@ -124,7 +124,16 @@ def test_yes_no_on_off_are_words_in_the_config(repo: Repo) -> None:
     assert config.severity_names == ("yes", "no", "on", "off")
     assert config.ai_model == "off"
     assert config.incidents_dir == "on"
-    result = incident("new", "Flag flip", "--severity", "no", "--started-at", "2026-11-25T10:00Z")
+    result = incident(
+        "new",
+        "Flag flip",
+        "--severity",
+        "no",
+        "--started-at",
+        "2026-11-25T10:00Z",
+        "--detected-at",
+        "2026-11-25T10:00Z",
+    )
     assert (result.exit_code, result.stdout) == (0, "on/2026-11-25-flag-flip\n")
     assert incident("check").exit_code == 0
 
@@ -319,7 +328,14 @@ def test_yaml_1_1_traps_in_metadata_are_read_as_meant(
 
 def test_severity_no_is_the_level_called_no(repo: Repo) -> None:
     repo.write(".incident.yaml", "severities: [yes, no]\n")
-    result = incident("new", "Flag flip", "--started-at", "2026-11-25T10:00Z")
+    result = incident(
+        "new",
+        "Flag flip",
+        "--started-at",
+        "2026-11-25T10:00Z",
+        "--detected-at",
+        "2026-11-25T10:00Z",
+    )
     meta = "incidents/2026-11-25-flag-flip/incident.yaml"
     text = repo.read(meta)
     repo.write(meta, text.replace('severity: "no"', "severity: no"))
@@ -342,7 +358,14 @@ def test_a_yaml_1_1_directive_in_metadata_never_makes_booleans(opened: Repo) -> 
 
 def test_other_incidents_still_list_when_one_has_broken_metadata(opened: Repo) -> None:
     os.rename(opened.root / META, opened.root / (META + ".bak"))
-    result = incident("new", "Search down", "--started-at", "2026-11-26T10:00Z")
+    result = incident(
+        "new",
+        "Search down",
+        "--started-at",
+        "2026-11-26T10:00Z",
+        "--detected-at",
+        "2026-11-26T10:00Z",
+    )
     assert result.exit_code == 0
     listed = incident("list")
     assert listed.exit_code == 0

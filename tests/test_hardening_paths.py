@@ -100,7 +100,14 @@ def refused(result: Result, *, code: int = 2) -> None:
 def test_any_title_gives_a_valid_id_inside_the_incidents_directory(
     repo: Repo, title: str, slug: str
 ) -> None:
-    result = incident("new", title, "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        title,
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     assert result.exit_code == 0, result.stderr
     incident_id = f"2026-11-25-{slug}"
     assert result.stdout == f"incidents/{incident_id}\n"
@@ -263,7 +270,14 @@ def test_a_stage_file_that_is_a_loop_of_links_is_named_not_a_crash(
 def test_an_incidents_directory_linked_outside_is_refused(repo: Repo, outside: Path) -> None:
     (repo.root / "incidents").symlink_to(outside)
     before = snapshot(outside)
-    result = incident("new", "Checkout API 500s", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        "Checkout API 500s",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     refused(result)
     assert "incidents" in result.stderr and "outside the repository" in result.stderr
     assert snapshot(outside) == before
@@ -376,7 +390,14 @@ def test_a_template_include_cannot_reach_outside_through_the_shipped_templates(
     templates_dir, name = deep_templates(repo, outside / "secret.md")
     repo.write(f"{templates_dir}/prompts/triage.md.j2", '{% include "' + name + '" %}\n')
     before = snapshot(outside)
-    result = incident("new", "Checkout API 500s", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        "Checkout API 500s",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     refused(result)
     assert_nothing_leaked(repo, outside, before)
 
@@ -391,7 +412,14 @@ def test_a_template_include_outside_the_repository_is_refused(
 ) -> None:
     repo.write(".incident.yaml", "templates_dir: tpl\n")
     repo.write("tpl/prompts/triage.md.j2", '{% include "' + include + '" %}\n')
-    result = incident("new", "Checkout API 500s", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        "Checkout API 500s",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     refused(result)
     assert not (repo.root / "incidents").exists() or not any((repo.root / "incidents").iterdir())
 
@@ -410,7 +438,14 @@ def test_a_template_that_fails_while_rendering_is_bad_input_not_a_bug(
 ) -> None:
     repo.write(".incident.yaml", "templates_dir: tpl\n")
     repo.write("tpl/prompts/triage.md.j2", body)
-    result = incident("new", "Checkout API 500s", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        "Checkout API 500s",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     assert result.exit_code == 2, result.stderr
     assert_one_line(result.stderr)
     assert result.stderr.startswith(f"error: {where}")
@@ -422,7 +457,14 @@ def test_a_templates_directory_linked_outside_is_refused(repo: Repo, outside: Pa
     (outside / "prompts" / "triage.md.j2").write_text(SECRET + "\n")
     (repo.root / "tpl").symlink_to(outside)
     repo.write(".incident.yaml", "templates_dir: tpl\n")
-    result = incident("new", "Checkout API 500s", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        "Checkout API 500s",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     assert (result.exit_code, result.stderr) == (
         2,
         "error: .incident.yaml:1: templates_dir: path 'tpl' resolves outside the repository "

@@ -54,8 +54,22 @@ def test_same_day_same_title_gets_suffixes() -> None:
 
 
 def test_second_incident_with_same_title(repo: Repo) -> None:
-    first = incident("new", "DB down", "--started-at", "2026-11-25T10:00:00Z")
-    second = incident("new", "DB down", "--started-at", "2026-11-25T11:00:00Z")
+    first = incident(
+        "new",
+        "DB down",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
+    second = incident(
+        "new",
+        "DB down",
+        "--started-at",
+        "2026-11-25T11:00:00Z",
+        "--detected-at",
+        "2026-11-25T11:00:00Z",
+    )
     assert first.stdout == "incidents/2026-11-25-db-down\n"
     assert second.stdout == "incidents/2026-11-25-db-down-2\n"
 
@@ -63,11 +77,32 @@ def test_second_incident_with_same_title(repo: Repo) -> None:
 def test_resolution_by_prefix_substring_cwd_and_only_open(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    incident("new", "Checkout API 500s", "--started-at", "2026-11-24T10:00:00Z")
+    incident(
+        "new",
+        "Checkout API 500s",
+        "--started-at",
+        "2026-11-24T10:00:00Z",
+        "--detected-at",
+        "2026-11-24T10:00:00Z",
+    )
     solo = incident("show", "--json")
     assert '"id": "2026-11-24-checkout-api-500s"' in solo.stdout
-    incident("new", "Search latency", "--started-at", "2026-11-25T10:00:00Z")
-    incident("new", "Search outage", "--started-at", "2026-11-25T11:00:00Z")
+    incident(
+        "new",
+        "Search latency",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
+    incident(
+        "new",
+        "Search outage",
+        "--started-at",
+        "2026-11-25T11:00:00Z",
+        "--detected-at",
+        "2026-11-25T11:00:00Z",
+    )
     assert '"id": "2026-11-24-checkout-api-500s"' in incident("show", "2026-11-24", "--json").stdout
     assert '"id": "2026-11-25-search-outage"' in incident("show", "outage", "--json").stdout
     ambiguous = incident("show", "search")
@@ -92,9 +127,31 @@ def test_resolution_by_prefix_substring_cwd_and_only_open(
 
 
 def test_no_id_on_an_incident_branch_or_with_everything_closed(repo: Repo) -> None:
-    incident("new", "First", "--started-at", "2026-11-24T10:00:00Z")
-    incident("new", "Second", "--started-at", "2026-11-25T10:00:00Z", "--branch")
-    incident("new", "Third", "--started-at", "2026-11-25T11:00:00Z")
+    incident(
+        "new",
+        "First",
+        "--started-at",
+        "2026-11-24T10:00:00Z",
+        "--detected-at",
+        "2026-11-24T10:00:00Z",
+    )
+    incident(
+        "new",
+        "Second",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+        "--branch",
+    )
+    incident(
+        "new",
+        "Third",
+        "--started-at",
+        "2026-11-25T11:00:00Z",
+        "--detected-at",
+        "2026-11-25T11:00:00Z",
+    )
     # On the branch `incident new --branch` made, that incident is the one meant.
     assert '"id": "2026-11-25-second"' in incident("show", "--json").stdout
     repo.git("switch", "-q", "-c", "elsewhere")

@@ -26,7 +26,9 @@ END = "<!-- incident-index:end -->\n"
 
 
 def new(title: str, started: str, severity: str = "SEV3") -> str:
-    result = incident("new", title, "--started-at", started, "--severity", severity)
+    result = incident(
+        "new", title, "--started-at", started, "--detected-at", started, "--severity", severity
+    )
     assert result.exit_code == 0, result.stderr
     return result.stdout.strip().rsplit("/", 1)[1]
 

@@ -75,10 +75,11 @@ def carry_through_all_stages(repo: Repo) -> Written:
     directory = f"incidents/{incident_id}"
     written.keep_file("timeline-new.md", f"{directory}/timeline.md")
     for text, when in [
-        ("p99 12s, 30% of POST /checkout fail", "10:10"),
-        ("flag payments.retry_v2 off", "10:40"),
+        ("p99 12s, 30% of POST /checkout fail", f"{incident_id[:10]}T10:10"),
+        ("flag payments.retry_v2 off", f"{incident_id[:10]}T10:40"),
+        ("Postmortem review held", "2026-12-02T15:00"),  # after the response
     ]:
-        assert incident("log", text, "--at", f"{incident_id[:10]}T{when}:00+00:00").exit_code == 0
+        assert incident("log", text, "--at", f"{when}:00+00:00").exit_code == 0
     written.keep_file("timeline-logged.md", f"{directory}/timeline.md")
     assert incident("index").exit_code == 0
     for number, stage_file in enumerate(STAGE_FILES, start=1):
@@ -108,7 +109,7 @@ def test_everything_written_for_an_incident_passes_markdownlint(repo: Repo) -> N
     written = carry_through_all_stages(repo)
     postmortem = (repo.root / "written" / "04-postmortem-filled.md").read_text(encoding="utf-8")
     assert "| --- | --- | --- |\n" in postmortem and "```mermaid\ngantt\n" in postmortem
-    assert "Outside the response window" in postmortem  # `incident new` logged "now"
+    assert "Outside the response window" in postmortem  # the review, a week after
     result = markdownlint(repo.root, *written.names)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Linting: {len(written.names)} file(s)" in result.stdout + result.stderr

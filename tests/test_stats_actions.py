@@ -99,7 +99,10 @@ def test_stats_medians_and_p90s(repo: Repo) -> None:
         "p90_minutes": 240.0,
     }
     text = incident("stats").stdout.splitlines()
-    assert "time to contain: median 1h 0m, p90 1h 30m (3 incidents, 1 left out)" in text
+    assert (
+        "time to contain (detected → contained): median 1h 0m, p90 1h 30m (3 incidents, 1 left out)"
+        in text
+    )
     since = json.loads(incident("stats", "--since", "2026-11-12", "--json").stdout)
     assert since["incidents"] == 2
     assert since["measures"]["time_to_detect"]["median_minutes"] == 30.0

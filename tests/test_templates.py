@@ -8,7 +8,14 @@ PAYLOAD = "{{ ''.__class__.__mro__[1].__subclasses__() }} {% for x in range(3) %
 
 
 def test_titles_and_sections_come_out_literally(repo: Repo) -> None:
-    result = incident("new", f"Oops {PAYLOAD}", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        f"Oops {PAYLOAD}",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     assert result.exit_code == 0, result.stderr
     directory = repo.root / result.stdout.strip()
     triage = (directory / "01-triage.md").read_text()
@@ -30,14 +37,28 @@ def test_repository_override_is_used(repo: Repo) -> None:
     repo.write(
         ".incident-templates/prompts/triage.md.j2", "Custom triage for {{ incident.title }}.\n"
     )
-    incident("new", "Queue backlog", "--started-at", "2026-11-25T10:00:00Z")
+    incident(
+        "new",
+        "Queue backlog",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     assert incident("prompt").stdout == "Custom triage for Queue backlog.\n"
 
 
 def test_override_reaching_python_internals_is_stopped(repo: Repo) -> None:
     repo.write(".incident.yaml", "templates_dir: tpl\n")
     repo.write("tpl/prompts/triage.md.j2", "{{ incident.__class__.__mro__[1].__subclasses__() }}\n")
-    result = incident("new", "Queue backlog", "--started-at", "2026-11-25T10:00:00Z")
+    result = incident(
+        "new",
+        "Queue backlog",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     assert result.exit_code == 2
     assert result.stderr.startswith("error: tpl/prompts/triage.md.j2: template ")
     assert result.stderr.count("\n") == 1
@@ -76,7 +97,14 @@ def test_override_symlink_out_of_repo_is_refused(repo: Repo, tmp_path_factory) -
 def test_stage_file_symlinked_outside_is_not_read(repo: Repo, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     outside = tmp_path_factory.mktemp("outside") / "secret.md"
     outside.write_text("---\nstage: diagnosis\n---\n## Failing path\nstolen secret\n")
-    incident("new", "Queue backlog", "--started-at", "2026-11-25T10:00:00Z")
+    incident(
+        "new",
+        "Queue backlog",
+        "--started-at",
+        "2026-11-25T10:00:00Z",
+        "--detected-at",
+        "2026-11-25T10:00:00Z",
+    )
     link = repo.root / "incidents" / "2026-11-25-queue-backlog" / "02-diagnosis.md"
     link.symlink_to(outside)
     result = incident("check")
@@ -119,7 +147,14 @@ def test_known_sandbox_escapes_fail(repo: Repo, monkeypatch) -> None:  # type: i
     repo.write(".incident.yaml", "templates_dir: tpl\n")
     for number, escape in enumerate(ESCAPES):
         repo.write("tpl/prompts/triage.md.j2", escape + "\n")
-        result = incident("new", f"Escape {number}", "--started-at", "2026-11-25T10:00:00Z")
+        result = incident(
+            "new",
+            f"Escape {number}",
+            "--started-at",
+            "2026-11-25T10:00:00Z",
+            "--detected-at",
+            "2026-11-25T10:00:00Z",
+        )
         said = result.stdout + result.stderr
         assert result.exit_code == 2, (escape, said)
         assert result.stderr.startswith("error: tpl/prompts/triage.md.j2: template "), escape

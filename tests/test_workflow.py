@@ -138,7 +138,12 @@ def test_next_refuses_until_each_goal_is_met_then_scaffolds(repo: Repo, started:
     refused = incident("next")
     assert refused.exit_code == 1
     assert "resolved_at is not set" in refused.stderr
-    set_time(repo, started, "resolved_at", "2026-11-26T10:00:00+00:00")
+    # Logging the milestone draws the postmortem's generated timeline again.
+    logged = incident(
+        "log", "fix deployed", "--milestone", "resolved", "--at", "2026-11-26T10:00:00+00:00"
+    )
+    assert logged.exit_code == 0, logged.stderr
+    assert "**Resolved:** fix deployed" in (started / "04-postmortem.md").read_text()
     # The only incident, though closed, is still the one meant when none is named.
     assert "nothing to scaffold" in incident("next").stderr
     done = incident("next", "checkout-api")
@@ -184,7 +189,14 @@ def test_triage_prompt_lists_recent_commits_as_rollback_candidates(repo: Repo) -
     sha = repo.commit_all("Raise payment retries to 5", date="2026-11-25T13:30:00+00:00")
     repo.write("a.txt", "3")
     repo.commit_all("after the start", date="2026-11-25T15:00:00+00:00")
-    result = incident("new", "Checkout down", "--started-at", "2026-11-25T14:00:00+00:00")
+    result = incident(
+        "new",
+        "Checkout down",
+        "--started-at",
+        "2026-11-25T14:00:00+00:00",
+        "--detected-at",
+        "2026-11-25T14:00:00+00:00",
+    )
     assert result.exit_code == 0, result.stderr
     prompt = incident("prompt").stdout
     assert (

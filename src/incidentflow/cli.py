@@ -34,6 +34,7 @@ COMMANDS = {
     "pr-body": "pr_body_cmd",
     "hook": "hook_cmd",
     "pin": "pin_cmd",
+    "refresh": "refresh_cmd",
 }
 
 

@@ -13,12 +13,12 @@ from incidentflow.files import markdown_sections
 from incidentflow.files.rendering import render
 from incidentflow.git.repo import Commit
 from incidentflow.model import stages
-from incidentflow.model.incidents import IncidentReport, evaluate
+from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate
 from incidentflow.model.metadata import MILESTONES, Metadata
 from incidentflow.model.stages import Stage
 from incidentflow.model.workspace import Workspace
-from incidentflow.timeline.assemble import assemble, labelled, markdown_table
-from incidentflow.timeline.gantt import mermaid_gantt
+from incidentflow.timeline.assemble import assemble, labelled
+from incidentflow.timeline.blocks import timeline_block
 
 MAX_EXCERPTS = 40
 # In markdownlint's compact table style, which rows that people add keep without aligning.
@@ -325,9 +325,7 @@ def _timeline_lines(workspace: Workspace, report: IncidentReport) -> list[str]:
 
 
 def timeline_markdown(workspace: Workspace, report: IncidentReport) -> str:
-    """The assembled timeline as a markdown table followed by a Mermaid gantt chart."""
-    events, _ = assemble(workspace, report)
-    chart = mermaid_gantt(
-        events, title=report.meta.title, times=report.meta.times, tz=workspace.config.tz()
-    )
-    return f"{markdown_table(events)}\n\n{chart}"
+    """The postmortem's generated timeline: key times, the events and the chart, between
+    markers that keep it current (see `model/generated`)."""
+    timeline = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
+    return timeline_block(report.meta, timeline, timezone=workspace.config.timezone)

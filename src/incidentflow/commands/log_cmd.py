@@ -8,6 +8,7 @@ import click
 
 from incidentflow.commands._complete import first_of_id_and_text
 from incidentflow.commands._shared import TIME_FORMS, now, open_workspace
+from incidentflow.model.incidents import evaluate
 from incidentflow.model.times import parse_user_time
 from incidentflow.workflow.logbook import MILESTONE_NAMES, log_entry
 
@@ -45,13 +46,22 @@ def command(
     workspace = open_workspace()
     chosen = workspace.resolve_id(query, cwd=Path.cwd())
     clock = now()
-    when = parse_user_time(at, now=clock, tz=workspace.config.tz()) if at else clock
-    line = log_entry(
+    when = clock
+    if at:
+        started = evaluate(workspace.tree, workspace.config, chosen, only=[]).meta.time(
+            "started_at"
+        )
+        when = parse_user_time(
+            at, now=clock, tz=workspace.config.tz(), option="--at", started=started
+        )
+    lines = log_entry(
         workspace,
         chosen,
         text,
         at=when,
         author=author or workspace.git.user_name(),
         milestone=milestone,
+        now=clock,
     )
-    click.echo(line)
+    for line in lines:
+        click.echo(line)

@@ -49,13 +49,20 @@ def command(
     workspace = open_workspace()
     clock = now()
     tz = workspace.config.tz()
+    started = (
+        parse_user_time(started_at, now=clock, tz=tz, option="--started-at") if started_at else None
+    )
     request = NewIncident(
         title=title,
         severity=severity,
         commander=commander,
         services=services,
-        started_at=parse_user_time(started_at, now=clock, tz=tz) if started_at else None,
-        detected_at=parse_user_time(detected_at, now=clock, tz=tz) if detected_at else None,
+        started_at=started,
+        detected_at=parse_user_time(
+            detected_at, now=clock, tz=tz, option="--detected-at", started=started
+        )
+        if detected_at
+        else None,
         branch=branch,
     )
     notes: list[str] = []

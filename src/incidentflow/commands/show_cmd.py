@@ -9,6 +9,7 @@ import click
 
 from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.model.durations import spans
 from incidentflow.model.incidents import judged_in_the_past, ordering_problems
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.times import format_duration
@@ -47,6 +48,14 @@ def command(incident_id: str | None, as_json: bool) -> None:
                 "status": report.status,
                 "stage": report.current.stage.key if report.current else None,
                 **{key: _iso(meta.time(key)) for key in MILESTONES},
+                "durations": {
+                    span.name: {
+                        "minutes": int(span.length.total_seconds() // 60) if span.length else None,
+                        "from": span.start,
+                        "to": span.end,
+                    }
+                    for span in spans(meta)
+                },
                 "metadata_problems": [p.as_dict() for p in problems],
                 "timeline": [event.as_dict() for event in events],
                 "references_judged_in_the_past": [
@@ -71,15 +80,14 @@ def command(incident_id: str | None, as_json: bool) -> None:
     click.echo(f"  status     {report.status}")
     click.echo(f"  commander  {meta.commander or '-'}")
     click.echo(f"  services   {', '.join(meta.services) or '-'}")
-    started = meta.time("started_at")
+    ending = {span.end: span for span in spans(meta)}
     for key in MILESTONES:
         value = meta.time(key)
-        since = (
-            f"  (+{format_duration(value - started)})"
-            if value and started and key != "started_at"
-            else ""
-        )
-        click.echo(f"  {key:<13}{value.isoformat() if value else '-'}{since}")
+        span = ending.get(key)
+        took = ""
+        if span is not None and span.length is not None:
+            took = f"  ({format_duration(span.length)} to {span.verb}: {span.base})"
+        click.echo(f"  {key:<13}{value.isoformat() if value else '-'}{took}")
     age = report.age(now())
     if age is not None and report.is_open:
         click.echo(f"  open for   {format_duration(age)}")

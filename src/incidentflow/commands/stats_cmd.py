@@ -8,6 +8,7 @@ from dataclasses import asdict
 import click
 
 from incidentflow.commands._shared import echo_json, open_workspace
+from incidentflow.model.durations import LABELS, MEASURES
 from incidentflow.reports.stats import compute_stats
 
 
@@ -34,7 +35,8 @@ def command(since: dt.datetime | None, as_json: bool) -> None:
     for severity, count in stats.by_severity.items():
         click.echo(f"  {severity:<6} {count}")
     for name, measure in stats.measures.items():
-        label = name.replace("_", " ")
+        start, end = MEASURES[name]
+        label = f"{name.replace('_', ' ')} ({LABELS[start].lower()} → {LABELS[end].lower()})"
         if measure.median_minutes is None or measure.p90_minutes is None:
             click.echo(f"{label}: no incident has the times needed")
             continue

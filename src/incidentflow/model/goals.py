@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 
 from incidentflow.errors import IncidentError
 from incidentflow.files import markdown_sections
@@ -14,11 +15,13 @@ from incidentflow.files.textfile import conflict_marker_line
 from incidentflow.files.yamlio import key_line, load_safe
 from incidentflow.model.coderefs import CodeRef, find_refs
 from incidentflow.model.config import StageRules
+from incidentflow.model.generated import TIMELINE_BLOCK, find_block, staleness, timeline_facts
 from incidentflow.model.grounding import Resolver, Verdict
 from incidentflow.model.metadata import Metadata
 from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
 from incidentflow.model.substance import lacking, sameness
+from incidentflow.model.timeline import decode_timeline
 from incidentflow.records import Record
 
 ACTION_COLUMNS = ("Action", "Owner", "Due", "Type")
@@ -38,7 +41,16 @@ _BLOCK_MARKER = re.compile(r"\s*([-*+>#|]|\d+[.)])\s")  # a list, quote, heading
 class StageContext(Record):
     """What a stage check needs besides the stage file itself."""
 
-    __slots__ = ("incident_id", "meta", "meta_path", "meta_text", "resolver", "rules")
+    __slots__ = (
+        "incident_id",
+        "meta",
+        "meta_path",
+        "meta_text",
+        "resolver",
+        "rules",
+        "timeline",
+        "timezone",
+    )
 
     def __init__(
         self,
@@ -49,6 +61,8 @@ class StageContext(Record):
         meta_text: str,
         rules: StageRules,
         resolver: Resolver | None = None,
+        timeline: Callable[[], bytes | None] = lambda: None,
+        timezone: str = "UTC",
     ) -> None:
         self.incident_id = incident_id
         self.meta = meta
@@ -56,6 +70,8 @@ class StageContext(Record):
         self.meta_text = meta_text
         self.rules = rules
         self.resolver = resolver
+        self.timeline = timeline  # reads `timeline.md`, for a generated block's facts
+        self.timezone = timezone
 
 
 def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext) -> list[Problem]:
@@ -110,8 +126,43 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
             context, "resolved_at", "the postmortem needs the incident resolved"
         )
         problems += _action_items(doc, path=path, rules=rules, severity=context.meta.severity)
+        problems += _generated(doc, path=path, context=context)
         problems += _one_paragraph(doc.section("Changelog entry"), path=path)
     return sorted(problems, key=lambda p: (p.path, p.line or 0))
+
+
+def _generated(doc: Document, *, path: str, context: StageContext) -> list[Problem]:
+    """The generated timeline counts only as long as it is current (see `generated`)."""
+    block = find_block(doc.text, TIMELINE_BLOCK)
+    if block is None:
+        return []
+    try:
+        raw = context.timeline()
+    except IncidentError as exc:
+        return [Problem.from_message(exc.message, path=path)]
+    text = decode_timeline(raw)[0] if raw is not None else None
+    facts = timeline_facts(context.meta, text, timezone=context.timezone)
+    wrong = staleness(block, doc.text, facts=facts)
+    fix = f"incident refresh {context.incident_id}"
+    if wrong == "edited":
+        return [
+            Problem(
+                path,
+                block.line,
+                "the generated timeline was edited by hand, and its edits would be replaced: "
+                f"move them outside its markers, then run `{fix}`",
+            )
+        ]
+    if wrong == "stale":
+        return [
+            Problem(
+                path,
+                block.line,
+                f"the generated timeline is out of date with timeline.md and incident.yaml; "
+                f"run `{fix}`",
+            )
+        ]
+    return []
 
 
 def _unfilled(section: Section) -> str:

@@ -183,6 +183,8 @@ def evaluate(
             meta_text=meta_text,
             rules=config.stage_rules[stage.key],
             resolver=resolver,
+            timeline=lambda: snapshot.read(f"{directory}/{TIMELINE_NAME}"),
+            timezone=config.timezone,
         )
         doc = parse(text)
         problems = check_stage(stage, doc, path=path, context=context)

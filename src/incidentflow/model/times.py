@@ -39,17 +39,44 @@ def parse_iso(value: str) -> dt.datetime:
     return parsed
 
 
-def parse_user_time(value: str, *, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    """Parse a time typed on the command line: ISO-8601, `HH:MM` (the last such time, today
-    or yesterday), or `-15m` ago.
+# Clocks of responders' laptops and servers disagree by this much without anyone lying.
+CLOCK_SKEW = dt.timedelta(minutes=1)
+# An incident that started longer ago than this is a record written after the fact.
+RETROSPECTIVE = dt.timedelta(days=1)
 
-    An ISO time without an offset is taken in the configured timezone.
+
+def parse_user_time(
+    value: str,
+    *,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+    option: str = "time",
+    started: dt.datetime | None = None,
+) -> dt.datetime:
+    """Parse a time typed on the command line (``option`` names it in messages): ISO-8601,
+    `HH:MM` (the last such time, today or yesterday), or `-15m` ago.
+
+    An ISO time without an offset is taken in the configured timezone. A time in the future
+    (beyond a minute of clock skew) is refused: nothing logged has happened yet. `HH:MM` is
+    refused for an incident that ``started`` more than a day before ``now``: which day it
+    means cannot be told.
     """
+    if started is not None and now - started > RETROSPECTIVE and _CLOCK.match(value.strip()):
+        day = started.astimezone(tz).date().isoformat()
+        raise IncidentError(
+            f"{option} {value!r} is a time of day, but the incident started on {day}, more "
+            f"than a day ago; give the date too, e.g. {day}T{value.strip()}"
+        )
     try:
         parsed = _parse_user_time(value, now=now, tz=tz)
         parsed.astimezone(dt.timezone.utc)  # times that cannot be shown in UTC are unusable
     except (OverflowError, ValueError):
         raise IncidentError(f"invalid time {value!r}: out of the range of dates") from None
+    if parsed - now > CLOCK_SKEW:
+        raise IncidentError(
+            f"{option} {value!r} is in the future ({isoformat(parsed.astimezone(tz))}; "
+            f"it is {isoformat(now.astimezone(tz))} now)"
+        )
     return parsed
 
 

@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from incidentflow.model.config import Config
+from incidentflow.model.durations import MEASURES
 from incidentflow.model.incidents import IncidentReport, StageResult
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.stages import POSTMORTEM, SUMMARY, TRIAGE
 from incidentflow.model.times import format_duration
 from incidentflow.reports.actions import postmortem_items
-from incidentflow.reports.stats import MEASURES
 
 MILESTONE_LABELS = {
     "started_at": "Started",

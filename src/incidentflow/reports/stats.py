@@ -7,14 +7,9 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
+from incidentflow.model.durations import MEASURES
 from incidentflow.model.incidents import evaluate
 from incidentflow.model.workspace import Workspace
-
-MEASURES = {
-    "time_to_detect": ("started_at", "detected_at"),
-    "time_to_contain": ("detected_at", "contained_at"),
-    "time_to_resolve": ("started_at", "resolved_at"),
-}
 
 
 @dataclass

@@ -40,6 +40,7 @@ from incidentflow import __version__
 from incidentflow.git.repo import Git, Started
 from incidentflow.git.snapshot import newest_change_read
 from incidentflow.model.config import CONFIG_NAME
+from incidentflow.model.incidents import TIMELINE_NAME
 from incidentflow.model.metadata import METADATA_NAME
 from incidentflow.model.stages import STAGES
 from incidentflow.speed.parallel import map_in_processes
@@ -47,7 +48,9 @@ from incidentflow.speed.parallel import map_in_processes
 CACHE_NAME = "incidentflow-cache.json"
 # A result read from a file changed this recently before a run began is not kept either.
 SETTLE_NS = 1_000_000_000
-RELEVANT = (METADATA_NAME, *(stage.filename for stage in STAGES))
+# Every file a result is computed from (a postmortem's generated timeline is judged against
+# timeline.md).
+RELEVANT = (METADATA_NAME, TIMELINE_NAME, *(stage.filename for stage in STAGES))
 _RELEVANT_NAMES = frozenset(RELEVANT)
 # How `ls-files -v --stage` begins the record of a file git checks (tag H) with a regular
 # file's mode; a symlink's blob is its target's name, not the content read through it.

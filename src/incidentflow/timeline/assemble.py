@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from incidentflow.git.repo import files_added
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport
-from incidentflow.model.metadata import MILESTONES
+from incidentflow.model.metadata import MILESTONES, Metadata
 from incidentflow.model.stages import BY_FILENAME
+from incidentflow.model.timeline import Skipped, decode_timeline, parse_timeline
 from incidentflow.model.times import parse_iso
 from incidentflow.model.workspace import Workspace
-from incidentflow.timeline.entries import Skipped, decode_timeline, parse_timeline
 
 MILESTONE_EVENTS = {
     "started_at": "Impact started",
@@ -48,23 +48,8 @@ class Event:
 def assemble(workspace: Workspace, report: IncidentReport) -> tuple[list[Event], list[Skipped]]:
     """Every event, sorted by time, with duplicates merged; plus unparseable timeline lines."""
     tz = workspace.config.tz()
-    events: list[Event] = []
-    skipped: list[Skipped] = []
     raw = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
-    if raw is not None:
-        text, skipped = decode_timeline(raw)
-        entries, unparsed = parse_timeline(text)
-        skipped = sorted(skipped + unparsed, key=lambda s: s.line)
-        events += [
-            Event(e.time.astimezone(tz), e.text, f"{TIMELINE_NAME}:{e.line}", e.author)
-            for e in entries
-        ]
-    for key in MILESTONES:
-        value = report.meta.time(key)
-        if value is not None:
-            events.append(
-                Event(value.astimezone(tz), MILESTONE_EVENTS[key], "incident.yaml", milestone=key)
-            )
+    events, skipped = _response_events(report.meta, raw, tz)
     for added in files_added(workspace.git, report.directory):
         stage = BY_FILENAME.get(added.path.rsplit("/", 1)[-1])
         if stage is None:
@@ -79,6 +64,36 @@ def assemble(workspace: Workspace, report: IncidentReport) -> tuple[list[Event],
             )
         )
     return _merge(events), skipped
+
+
+def response_events(meta: Metadata, timeline: bytes | None, tz: dt.tzinfo) -> list[Event]:
+    """The response as the incident's own files tell it: `timeline.md`'s entries and the
+    milestones, merged, in time order (what the postmortem's generated timeline shows; the
+    git history of the files is bookkeeping, not response)."""
+    events, _ = _response_events(meta, timeline, tz)
+    return _merge(events)
+
+
+def _response_events(
+    meta: Metadata, timeline: bytes | None, tz: dt.tzinfo
+) -> tuple[list[Event], list[Skipped]]:
+    events: list[Event] = []
+    skipped: list[Skipped] = []
+    if timeline is not None:
+        text, skipped = decode_timeline(timeline)
+        entries, unparsed = parse_timeline(text)
+        skipped = sorted(skipped + unparsed, key=lambda s: s.line)
+        events += [
+            Event(e.time.astimezone(tz), e.text, f"{TIMELINE_NAME}:{e.line}", e.author)
+            for e in entries
+        ]
+    for key in MILESTONES:
+        value = meta.time(key)
+        if value is not None:
+            events.append(
+                Event(value.astimezone(tz), MILESTONE_EVENTS[key], "incident.yaml", milestone=key)
+            )
+    return events, skipped
 
 
 def _merge(events: list[Event]) -> list[Event]:

@@ -17,9 +17,10 @@ from incidentflow.files.textfile import decode
 from incidentflow.files.yamlio import quote
 from incidentflow.model.incidents import TIMELINE_NAME, incident_dir
 from incidentflow.model.metadata import METADATA_NAME, MILESTONES, read_metadata
+from incidentflow.model.timeline import format_entry
 from incidentflow.model.times import isoformat
 from incidentflow.model.workspace import Workspace
-from incidentflow.timeline.entries import format_entry
+from incidentflow.workflow.refresh import refresh_locked
 
 MILESTONE_NAMES = ("detected", "contained", "resolved")
 
@@ -32,8 +33,14 @@ def log_entry(
     at: dt.datetime,
     author: str,
     milestone: str | None = None,
-) -> str:
-    """Append a timeline entry (and set a milestone time); return the line written."""
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Append a timeline entry (and set a milestone time); return the lines written.
+
+    Moving a milestone already set logs the correction too (at ``now``), with the old and
+    the new time, so the record keeps both. The postmortem's generated timeline, if it has
+    one, is drawn again from the new facts.
+    """
     if not text.strip():
         raise IncidentError("the entry text is empty")
     if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
@@ -42,8 +49,9 @@ def log_entry(
         raise IncidentError(
             f"the author {author!r} is empty or has control characters or parentheses"
         )
+    tz = workspace.config.tz()
     directory = workspace.root / incident_dir(workspace.config, incident_id)
-    line = format_entry(at.astimezone(workspace.config.tz()), text, author)
+    lines = [format_entry(at.astimezone(tz), text, author)]
     with workspace.lock(incident_id):
         # Read everything first, so a problem with either file changes neither.
         timeline = directory / TIMELINE_NAME
@@ -51,13 +59,26 @@ def log_entry(
         newline = "\r\n" if "\r\n" in current else "\n"
         separator = "" if not current or current.endswith("\n") else newline
         if milestone is not None:
-            set_milestone(workspace, incident_id, milestone, at)
-        write_in_tree(workspace.root, timeline, current + separator + line + newline)
-    return line
+            before = set_milestone(workspace, incident_id, milestone, at)
+            if before is not None and before != at:
+                key = f"{milestone}_at"
+                was, now_is = isoformat(before.astimezone(tz)), isoformat(at.astimezone(tz))
+                lines.append(
+                    format_entry(
+                        (now or at).astimezone(tz), f"Corrected {key}: {was} → {now_is}", author
+                    )
+                )
+        added = "".join(line + newline for line in lines)
+        write_in_tree(workspace.root, timeline, current + separator + added)
+        refresh_locked(workspace, incident_id)
+    return lines
 
 
-def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt.datetime) -> None:
-    """Set ``<milestone>_at`` in incident.yaml, keeping every other byte; refuse bad order."""
+def set_milestone(
+    workspace: Workspace, incident_id: str, milestone: str, at: dt.datetime
+) -> dt.datetime | None:
+    """Set ``<milestone>_at`` in incident.yaml, keeping every other byte; refuse bad order.
+    Return the time it had before (None when unset)."""
     if milestone not in MILESTONE_NAMES:
         raise IncidentError(f"unknown milestone {milestone!r}; choose {', '.join(MILESTONE_NAMES)}")
     key = f"{milestone}_at"
@@ -67,15 +88,16 @@ def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt
     from incidentflow.files.yamlio import load_safe
 
     load_safe(text.removeprefix("\ufeff"), path=relpath)  # a broken file is reported as such
-    value = quote(isoformat(at.astimezone(workspace.config.tz())))
-    pattern = re.compile(
-        rf"(?m)^{key}[ \t]*:[ \t]*(?P<value>[^#\r\n]*?)(?P<rest>[ \t]+#[^\r\n]*)?(?P<eol>\r?)$"
+    previous, _ = read_metadata(
+        text, path=relpath, incident_id=incident_id, severities=workspace.config.severity_names
     )
-    match = pattern.search(text)
-    if match:
+    value = quote(isoformat(at.astimezone(workspace.config.tz())))
+    found = _value_span(text, key)
+    if found is not None:
+        start, end = found
         # `key:` with nothing after the colon needs the space YAML requires before a value.
-        space = "" if text[match.start("value") - 1] in " \t" else " "
-        updated = text[: match.start("value")] + space + value + text[match.end("value") :]
+        space = "" if text[start - 1] in " \t" else " "
+        updated = text[:start] + space + value + text[end:]
     else:
         newline = "\r\n" if "\r\n" in text else "\n"
         updated = text + ("" if text.endswith("\n") else newline) + f"{key}: {value}{newline}"
@@ -93,6 +115,34 @@ def set_milestone(workspace: Workspace, incident_id: str, milestone: str, at: dt
             f"set it by hand to {value}"
         )
     write_in_tree(workspace.root, path, updated)
+    return previous.time(key)
+
+
+def _value_span(text: str, key: str) -> tuple[int, int] | None:
+    """Where the value of top-level ``key`` is in ``text``: after the colon and its blanks,
+    up to a comment or the end of the line (with string methods: linear in the line)."""
+    match = re.search(rf"(?m)^{re.escape(key)}[ \t]*:", text)
+    if match is None:
+        return None
+    line_end = len(text)
+    for stop in ("\n", "\r"):
+        found = text.find(stop, match.end())
+        if found != -1:
+            line_end = min(line_end, found)
+    start = match.end()
+    while start < line_end and text[start] in " \t":
+        start += 1
+    end = line_end
+    if start < line_end and text[start] == "#":
+        end = start  # `key: # note`: no value yet
+    else:
+        segment = text[start:line_end]
+        comments = [at for at in (segment.find(" #"), segment.find("\t#")) if at != -1]
+        if comments:
+            end = start + min(comments)
+    while end > start and text[end - 1] in " \t":
+        end -= 1
+    return start, end
 
 
 def _reads_back(text: str, key: str, expected: str, relpath: str) -> bool:

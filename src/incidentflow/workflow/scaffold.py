@@ -18,9 +18,9 @@ from incidentflow.model.ids import clean_title, new_id
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate, ordering_problems
 from incidentflow.model.metadata import METADATA_NAME, Metadata
 from incidentflow.model.stages import Stage
-from incidentflow.model.times import isoformat
+from incidentflow.model.timeline import format_entry
+from incidentflow.model.times import RETROSPECTIVE, isoformat
 from incidentflow.model.workspace import Workspace
-from incidentflow.timeline.entries import format_entry
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,13 @@ def create_incident(
             f"severity {severity!r} is not one of {', '.join(config.severity_names)}"
         )
     started = request.started_at or now
+    retrospective = now - started > RETROSPECTIVE
+    if retrospective and request.detected_at is None:
+        raise IncidentError(
+            f"--started-at is {started.astimezone(config.tz()).date().isoformat()}, more than a "
+            "day ago: this is a record written after the fact, so opening it now is not when "
+            "it was noticed; give --detected-at too"
+        )
     detected = request.detected_at or max(started, now)
     if detected < started:
         raise IncidentError(
@@ -83,16 +90,32 @@ def create_incident(
     notes.extend(prompt.notes(where=stages.TRIAGE.filename))
     files = {
         METADATA_NAME: metadata_text(meta),
-        TIMELINE_NAME: f"# Timeline — {title}\n\n"
-        + "<!-- One entry per line: - <ISO time> — <what happened> (<who>).\n"
-        + "     Add one with: incident log TEXT -->\n\n"
-        + format_entry(now.astimezone(tz), f"Incident opened as {severity}: {title}", author)
-        + "\n",
+        TIMELINE_NAME: _timeline(
+            title, severity=severity, author=author, now=now.astimezone(tz), after=retrospective
+        ),
         stages.TRIAGE.filename: render_stage_file(
             workspace, report, stages.TRIAGE, prompt=prompt.text
         ),
     }
     return _publish_directory(config.incidents_path, incident_id, files)
+
+
+def _timeline(title: str, *, severity: str, author: str, now: dt.datetime, after: bool) -> str:
+    """A new `timeline.md`. Opening the incident is its first event, unless it is recorded
+    after the fact: then the opening is no part of the response, and a note says when the
+    record was written instead (the chart and the times stay the response's)."""
+    head = (
+        f"# Timeline — {title}\n\n"
+        "<!-- One entry per line: - <ISO time> — <what happened> (<who>).\n"
+        "     Add one with: incident log TEXT -->\n\n"
+    )
+    if after:
+        return head + (
+            f"<!-- Recorded after the fact on {now.date().isoformat()} by {author}, as "
+            f"{severity}. Log what happened at the times it happened: "
+            "incident log TEXT --at 2026-11-25T14:07 -->\n"
+        )
+    return head + format_entry(now, f"Incident opened as {severity}: {title}", author) + "\n"
 
 
 def _publish_directory(parent: Path, incident_id: str, files: dict[str, str]) -> Path:
