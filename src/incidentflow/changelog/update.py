@@ -70,7 +70,8 @@ def add_entries(config: Config, entries: list[ChangelogEntry]) -> list[Changelog
     """Insert missing entries into the changelog; return the ones added (maybe none)."""
     if not entries:
         return []
-    from incidentflow.changelog.entries import has_entry, insert_entries
+    from incidentflow.changelog.entries import has_entry
+    from incidentflow.changelog.keepachangelog import insert_entries
 
     path = config.root / config.changelog
     raw = _read_raw(config)
