@@ -171,3 +171,19 @@ def test_unreadable_changelog_is_one_clear_error(repo: Repo) -> None:
             2,
             "error: CHANGELOG.md: cannot read: Is a directory\n",
         )
+
+
+def test_text_put_before_an_entry_is_drift_too(repo: Repo) -> None:
+    """The line as written counts only after nothing but its bullet."""
+    incident_id = finished(repo)
+    assert incident("changelog").exit_code == 0
+    text = repo.read("CHANGELOG.md")
+    repo.write(
+        "CHANGELOG.md",
+        text.replace(line_for(incident_id), "- Reviewer: " + line_for(incident_id)[2:]),
+    )
+    drift = incident("changelog", "--check")
+    assert drift.exit_code == 1
+    assert f"the entry for {incident_id} differs from its postmortem: text " in drift.stdout
+    assert incident("changelog").exit_code == 0
+    assert repo.read("CHANGELOG.md") == text

@@ -813,6 +813,7 @@ def test_only_an_entry_gone_under_pre_commit_is_called_rolled_back(
     assert gone.stdout.count("\n") == 1
     repo.git("add", "CHANGELOG.md")
     assert hook(postmortem).code == 0
+    assert not (repo.root / ".git/incidentflow-changelog.json").exists()  # nothing left to note
     # Once the commit carries it, the note is dropped: removing it later is no roll-back.
     repo.git("commit", "-q", "--no-verify", "-m", "postmortem")
     repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)

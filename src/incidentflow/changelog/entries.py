@@ -76,7 +76,7 @@ def names_incident(text: str, incident_id: str) -> bool:
     return re.search(pattern, text) is not None
 
 
-_FIELDS = re.compile(
+_FIELDS = (
     r"(?P<text>.*) \((?P<severity>\S+) incident \[(?P<id>[^\]]*)\]\((?P<link>[^)]*)\),"
     r" (?P<date>[^)]*)\) <!-- incident:(?P=id) -->"
 )
@@ -84,7 +84,7 @@ _FIELDS = re.compile(
 
 def differences(current: str, entry: ChangelogEntry) -> str:
     """Say what in an entry's line (``current``, without its bullet) differs from ``entry``."""
-    found = _FIELDS.fullmatch(" ".join(current.split()))
+    found = re.fullmatch(_FIELDS, " ".join(current.split()))
     if found is None:
         return f'the line reads "{_cut(current)}", its postmortem says "{_cut(entry.words)}"'
     wanted = {

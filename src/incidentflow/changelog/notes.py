@@ -9,7 +9,6 @@ Never committed: the file lives in `.git`, like the result cache.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -21,6 +20,9 @@ NAME = "incidentflow-changelog.json"
 
 def notes_path(git: Git) -> Path:
     """Where the notes are kept (the worktree's own git directory)."""
+    dot_git = git.root / ".git"
+    if "GIT_DIR" not in os.environ and dot_git.is_dir():
+        return dot_git / NAME  # the common case, without starting git
     path = Path(git.run("rev-parse", "--git-path", NAME).strip())
     return path if path.is_absolute() else git.root / path
 
@@ -31,11 +33,7 @@ class Notes:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._changed = False
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}  # none yet, or unreadable: it only ever refines a message
+        data = _load(path)
         written = data.get("written") if isinstance(data, dict) else None
         proposed = data.get("proposed") if isinstance(data, dict) else None
         self.written: dict[str, dict[str, object]] = (
@@ -46,6 +44,8 @@ class Notes:
         self.proposed: set[str] = (
             {p for p in proposed if isinstance(p, str)} if isinstance(proposed, list) else set()
         )
+        # A file left with nothing in it (or unreadable) goes at the next save.
+        self._changed = data is not None and not (self.written or self.proposed)
 
     def rolled_back(self, incident_id: str, current: str | None) -> bool:
         """Whether the hook wrote this entry under pre-commit and the text there now is not
@@ -75,9 +75,32 @@ class Notes:
             self._changed = True
 
     def save(self) -> None:
-        """Write the notes if they changed (atomically; losing them costs only a message)."""
+        """Write the notes if they changed (atomically; losing them costs only a message);
+        with nothing left to remember, remove the file."""
         if not self._changed:
             return
+        self._changed = False
+        if not self.written and not self.proposed:
+            self.path.unlink(missing_ok=True)
+            return
+        import json
+
         data = {"written": self.written, "proposed": sorted(self.proposed)}
         atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True), durable=False)
-        self._changed = False
+
+
+def _load(path: Path) -> object:
+    """The notes as read: None when there is no file, {} when it cannot be read (notes
+    only ever refine a message)."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Callable
 
 from incidentflow.changelog.entries import (
@@ -27,6 +28,8 @@ from incidentflow.git.repo import Git
 from incidentflow.git.snapshot import WorkingTree
 from incidentflow.model.config import Config
 from incidentflow.records import Record
+
+_BULLET_PREFIX = re.compile(r"[ \t]*(?:[-*+][ \t]+)?")
 
 PRESENT = "present"
 MISSING = "missing"
@@ -160,18 +163,22 @@ def review(
 
 
 def _review_lines(layout: Layout, files: Files, entries: list[ChangelogEntry]) -> list[Verdict]:
-    from incidentflow.changelog.keepachangelog import locate
-
     path = layout.changelog or layout.shown
     text = _text(files, path)
     verdicts = []
     for entry in entries:
+        wanted = item_text(entry)
+        if text is not None and _written_as_is(text, wanted):
+            # The line as written, wherever it is: in step, with no need to parse the file.
+            verdicts.append(Verdict(entry, PRESENT, path, current=" ".join(wanted.split())))
+            continue
+        from incidentflow.changelog.keepachangelog import locate  # only when not as written
+
         found = None if text is None else locate(text, entry.incident_id, section=layout.section)
         if found is None:
             verdicts.append(Verdict(entry, MISSING, path))
             continue
-        wanted = " ".join(item_text(entry).split())
-        state = PRESENT if found.current == wanted else STALE
+        state = PRESENT if found.current == " ".join(wanted.split()) else STALE
         detail = "" if state == PRESENT else differences(found.current, entry)
         if state == STALE and found.released_under is not None:
             state, detail = RELEASED, found.released_under
@@ -179,6 +186,17 @@ def _review_lines(layout: Layout, files: Files, entries: list[ChangelogEntry]) -
             Verdict(entry, state, path, line=found.line, current=found.current, detail=detail)
         )
     return verdicts
+
+
+def _written_as_is(text: str, wanted: str) -> bool:
+    """Whether a line of ``text`` is ``wanted`` after nothing but a bullet."""
+    at = text.find(wanted)
+    while at != -1:
+        start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+        if _BULLET_PREFIX.fullmatch(text[start:at]):
+            return True
+        at = text.find(wanted, at + 1)
+    return False
 
 
 def _review_generated(

@@ -126,6 +126,8 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
 def _judge_changelog(git: Git, config: Config, reports: list[IncidentReport]) -> Landing | None:
     """The commit must carry the entry of each postmortem it lands, so the changelog (or
     its news fragment) is judged as staged; read only when a finished postmortem lands."""
+    if not reports:
+        return None
     from incidentflow.changelog.finished import is_finished
 
     reports = [report for report in reports if is_finished(report)]
