@@ -433,12 +433,29 @@ def test_a_generated_changelog_gets_a_commit_line_not_an_edit(
     )
     assert repo.read("CHANGELOG.md") == before
 
-    repo.git("commit", "-q", "--no-verify", "-m", line)
+    # A commit that merely mentions the id is not the entry; one saying "incident <id>" is.
+    repo.git("commit", "-q", "--no-verify", "-m", f"docs: notes on {incident_id}")
+    assert incident("changelog", "--check").exit_code == 1
+    repo.git("commit", "-q", "--allow-empty", "--no-verify", "-m", line)
     assert incident("changelog", "--check").exit_code == 0
     # The next generation carries it; a file that names the incident counts as well.
     repo.git("commit", "-q", "--allow-empty", "--no-verify", "-m", "chore: unrelated")
     repo.write("CHANGELOG.md", before + f"\n## [1.1.0]\n\n- {line}\n")
     assert incident("changelog", "--check").exit_code == 0
+
+
+def test_in_ci_the_commit_already_made_counts(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pre-commit run --from-ref … --to-ref …` in a fresh clone: no note that the hook asked,
+    but the commit carrying the line is there."""
+    repo.write("cliff.toml", "")
+    incident_id = finished(repo)
+    line = f"fix: {changelog_text(incident_id)} (incident {incident_id})"
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", line)
+    assert not (repo.root / ".git/incidentflow-changelog.json").exists()
+    assert hook(capsys, "--all") == (0, "")
 
 
 def test_the_format_is_shown_by_incident_changelog(repo: Repo) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_changelog import INTRO, LINE_A, LINE_B, A, B, assert_only_inserted, doc
+from hypothesis import given, settings
+from test_changelog import INTRO, LINE_A, LINE_B, A, B, assert_only_inserted, changelogs, doc
 
 from incidentflow.changelog.entries import ChangelogEntry, differences, entry_line, item_text
 from incidentflow.changelog.keepachangelog import insert_entries, locate, rewrite_entries
@@ -265,3 +266,17 @@ def test_differences_name_what_changed() -> None:
         'its postmortem says "Checkout API returned 500s after a bad deploy."'
     )
     assert len(differences("x" * 5000, A)) < 400
+
+
+@settings(max_examples=300)
+@given(changelogs())
+def test_a_rewrite_changes_only_an_unreleased_line(text: str) -> None:
+    with_a = insert_entries(text, [A])
+    found = locate(with_a, A.incident_id)
+    assert found is not None
+    after = rewrite_entries(with_a, {A.incident_id: A_EDITED})
+    if found.released_under is None:
+        assert after == with_a.replace(item_text(A), item_text(A_EDITED), 1)
+    else:
+        assert after == with_a
+    assert rewrite_entries(after, {A.incident_id: A_EDITED}) == after

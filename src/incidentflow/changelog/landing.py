@@ -21,6 +21,7 @@ from incidentflow.changelog.update import (
     StagedFiles,
     TreeFiles,
     Verdict,
+    commits_naming,
     released_note,
     review,
     write,
@@ -47,7 +48,12 @@ def judge_staged(git: Git, config: Config, reports: Sequence[IncidentReport]) ->
     """Judge the entries of the finished postmortems this commit lands on what it stages."""
     layout = detect(config)
     entries = finished_entries(reports, config, relative_to=layout.link_base)
-    staged = review(layout, StagedFiles(git, layout), entries)
+    committed = None
+    if layout.kind == GENERATED:
+        # In CI (`pre-commit run --from-ref … --to-ref …`) the commits are made: their
+        # messages count, as for `incident changelog --check`.
+        committed = commits_naming(git, [e.incident_id for e in entries])
+    staged = review(layout, StagedFiles(git, layout), entries, committed=committed)
     return Landing(config, layout, staged, Notes(notes_path(git)))
 
 

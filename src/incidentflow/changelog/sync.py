@@ -4,9 +4,8 @@ tree, added or rewritten where it is missing or drifted (or, with ``check``, onl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from incidentflow.changelog.entries import names_incident
 from incidentflow.changelog.finished import finished_entries
 from incidentflow.changelog.formats import GENERATED, KEEP_A_CHANGELOG, Layout, detect
 from incidentflow.changelog.update import (
@@ -14,6 +13,7 @@ from incidentflow.changelog.update import (
     RELEASED,
     STALE,
     TreeFiles,
+    commits_naming,
     released_note,
     review,
     write,
@@ -49,7 +49,7 @@ def sync_changelog(*, config: Config, reports: Sequence[IncidentReport], check: 
     entries = finished_entries(reports, config, relative_to=layout.link_base)
     committed = None
     if layout.kind == GENERATED:
-        committed = _history(config, [e.incident_id for e in entries])
+        committed = commits_naming(Git(config.root), [e.incident_id for e in entries])
     verdicts = review(layout, TreeFiles(config), entries, committed=committed)
     outcome = Outcome()
     if not check:
@@ -107,13 +107,3 @@ def _home(layout: Layout) -> str:
     if layout.kind in (KEEP_A_CHANGELOG, GENERATED):
         return layout.shown
     return f"{layout.directory}/"
-
-
-def _history(config: Config, ids: list[str]) -> Callable[[str], bool]:
-    """Whether a commit on HEAD names an incident: a generator will put it in the file."""
-    if not ids:
-        return lambda _: False
-    git = Git(config.root)
-    patterns = [f"--grep={incident_id}" for incident_id in ids]
-    messages = git.run("log", "--fixed-strings", *patterns, "--format=%B", "HEAD", check=False)
-    return lambda incident_id: names_incident(messages, incident_id)

@@ -188,6 +188,29 @@ def _review_lines(layout: Layout, files: Files, entries: list[ChangelogEntry]) -
     return verdicts
 
 
+def commits_naming(git: Git, ids: list[str]) -> Callable[[str], bool]:
+    """Whether a commit on HEAD says `incident <id>`, as the proposed commit line does (one
+    `git log`): a changelog generated from commits will carry its entry."""
+    if not ids:
+        return lambda _: False
+    patterns = [f"--grep=incident {incident_id}" for incident_id in ids]
+    messages = git.run(
+        "log",
+        "--fixed-strings",
+        "--regexp-ignore-case",
+        *patterns,
+        "--format=%B",
+        "HEAD",
+        check=False,
+    )
+
+    def named(incident_id: str) -> bool:
+        pattern = rf"\bincident\s+{re.escape(incident_id)}(?![\w-])"
+        return re.search(pattern, messages, re.IGNORECASE) is not None
+
+    return named
+
+
 def _written_as_is(text: str, wanted: str) -> bool:
     """Whether a line of ``text`` is ``wanted`` after nothing but a bullet."""
     at = text.find(wanted)
