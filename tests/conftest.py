@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from incidentflow.cli import cli
+from incidentflow.main import main
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ana Oncall",
@@ -91,3 +92,29 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
 def incident(*args: str) -> Result:
     """Run `incident ARGS` in-process, with stdout and stderr kept apart."""
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+
+
+HookRunner = Callable[..., Outcome]
+
+
+@pytest.fixture
+def hook(capsys: pytest.CaptureFixture[str]) -> HookRunner:
+    """Run `incident hook ARGS` in-process through the console script's entry point."""
+
+    def run(*args: str) -> Outcome:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(["hook", *args])
+        out, err = capsys.readouterr()
+        code = exited.value.code
+        assert isinstance(code, int)
+        return Outcome(code, out, err)
+
+    return run

@@ -113,18 +113,25 @@ def test_resolution_against_head(repo: Repo) -> None:
     assert resolve(repo, "src/app.py:5-2") == "`src/app.py:5-2` has an empty or reversed line range"
 
 
-def test_nothing_resolves_in_a_repo_without_commits(repo: Repo) -> None:
+def test_a_repo_without_commits_resolves_in_the_working_tree(repo: Repo) -> None:
+    """Before the first commit, `incident check` finds cited code where it is: on disk."""
     repo.write("src/app.py", "x\n")
-    assert resolve(repo, "src/app.py") == (
-        "`src/app.py` does not exist in HEAD (the repository has no commits yet)"
+    assert resolve(repo, "src/app.py") is None
+    assert resolve(repo, "src/gone.py") == (
+        "`src/gone.py` does not exist in HEAD (the repository has no commits yet)"
     )
 
 
-def test_unstaged_working_tree_file_does_not_count(repo: Repo) -> None:
+def test_a_working_tree_file_counts_for_check(repo: Repo) -> None:
+    """A line not committed yet may cite code not committed yet; the hook still wants it in
+    the index."""
     repo.write("README.md", "x\n")
     repo.commit_all()
     repo.write("src/later.py", "x\n")
-    assert resolve(repo, "src/later.py") == "`src/later.py` does not exist in HEAD"
+    assert resolve(repo, "src/later.py") is None
+    assert resolve(repo, "src/later.py:2") == (
+        "`src/later.py:2` is past the end of src/later.py (1 lines in the working tree)"
+    )
     assert incident("--help").exit_code == 0
 
 

@@ -210,16 +210,25 @@ def test_checkout_of_another_branch_gives_that_branch_its_answer(
     assert '"severity": "SEV9"' in incident("list", "--json").stdout
 
 
-def test_code_references_are_resolved_against_the_current_head(repo: Repo, committed: Path) -> None:
+def test_code_references_are_judged_afresh_on_every_run(repo: Repo, committed: Path) -> None:
+    """The cache keeps what the files say; whether their references resolve is judged on each
+    run: a committed line as the code was when it was written, a new one as the code is."""
     assert incident("check", "--all").exit_code == 0
     repo.write("app/pool.py", "a\n")
     repo.commit_all("shrink pool.py")
+    assert incident("check", "--all").exit_code == 0  # written when pool.py had 3 lines
+    diagnosis = committed / "02-diagnosis.md"
+    text = diagnosis.read_text()
+    diagnosis.write_text(text.replace("Starts at", "Then `app/pool.py:2`.\n\nStarts at"))
     result = incident("check", "--all")
     assert result.exit_code == 1
     assert (
-        "code reference `app/pool.py:3` is past the end of app/pool.py (1 lines in HEAD)"
+        "code reference `app/pool.py:2` is past the end of app/pool.py (1 lines in HEAD)"
         in result.stdout
     )
+    assert "app/pool.py:3" not in result.stdout
+    repo.commit_all("a reference that never resolved")
+    assert "`app/pool.py:2` is past the end" in incident("check", "--all").stdout
 
 
 def test_a_corrupt_cache_is_ignored(repo: Repo, committed: Path) -> None:

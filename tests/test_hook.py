@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Repo, incident
+from conftest import HookRunner, Repo, incident
 from helpers_incident import (
     advance,
     app_file,
@@ -22,8 +22,6 @@ from helpers_incident import (
     stage_path,
 )
 
-from incidentflow.main import main
-
 FAILED_HEADLINE = (
     "incident-check: {n} problem(s); stages are committed in order, "
     "each earlier stage meeting its goal in what is staged\n"
@@ -33,32 +31,6 @@ CONTAINED_NOT_SET = (
     "contained_at is not set "
     "(triage needs the incident contained: incident log --milestone contained TEXT)"
 )
-
-
-@dataclass
-class Outcome:
-    code: int
-    stdout: str
-    stderr: str
-
-
-HookRunner = Callable[..., Outcome]
-
-
-@pytest.fixture
-def hook(capsys: pytest.CaptureFixture[str]) -> HookRunner:
-    """Run `incident hook ARGS` in-process through the console script's entry point."""
-
-    def run(*args: str) -> Outcome:
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(["hook", *args])
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        assert isinstance(code, int)
-        return Outcome(code, out, err)
-
-    return run
 
 
 def line_of(repo: Repo, relpath: str, text: str) -> int:

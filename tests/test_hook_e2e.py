@@ -229,6 +229,47 @@ def test_try_repo_runs_the_published_hook(repo: Repo) -> None:
     ) in failed.stdout
 
 
+def merge_that_undoes_the_triage(repo: Repo) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """Two branches, each fine on its own: one adds the diagnosis on a finished triage, the
+    other (from before) empties the triage's Impact again. git merges them cleanly, which
+    would leave a diagnosis above an unfinished triage."""
+    app_file(repo)
+    incident_id = new_incident()
+    complete(repo, incident_id, "01-triage.md")
+    repo.commit_all("triage done")
+    triage = stage_path(incident_id, 1)
+    repo.git("switch", "-q", "-c", "rewrite-triage")
+    text = repo.read(triage)
+    impact = text.rindex("## Impact")
+    end = text.index("\n## ", impact + 1)
+    repo.write(triage, text[:impact] + "## Impact\n\nTODO\n" + text[end:])
+    repo.git("add", "-A")
+    assert commit(repo, "impact to be rewritten").returncode == 0
+    repo.git("switch", "-q", "main")
+    advance(incident_id)
+    repo.git("add", "-A")
+    assert commit(repo, "diagnosis").returncode == 0
+    merged = run(repo, "git", "merge", "--no-edit", "rewrite-triage")
+    return incident_id, merged
+
+
+@pytest.mark.parametrize("how", ["pre-commit framework", "plain git hooks"])
+def test_a_clean_merge_that_breaks_the_order_is_refused(repo: Repo, how: str) -> None:
+    if how == "plain git hooks":
+        assert incident("init", "--git-hook").exit_code == 0
+    else:
+        init = incident("init")
+        assert "pre-commit install -t pre-commit -t pre-merge-commit" in init.stdout
+        installed = run(repo, "pre-commit", "install", "-t", "pre-commit", "-t", "pre-merge-commit")
+        assert installed.returncode == 0, installed.stderr
+    repo.commit_all("set up incidents")
+    incident_id, merged = merge_that_undoes_the_triage(repo)
+    assert merged.returncode != 0, merged.stdout + merged.stderr
+    said = merged.stdout + merged.stderr
+    assert f"{stage_path(incident_id, 1)}:" in said and 'section "Impact" is not filled in' in said
+    assert len(repo.git("log", "--format=%H", "--merges").split()) == 0  # no merge commit
+
+
 CHANGELOG = """\
 # Changelog
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import stat
@@ -23,9 +24,13 @@ HOOK_BLOCK = """\
         language: system
         files: ^incidents/
         require_serial: true
+        stages: [pre-commit, pre-merge-commit]
 """
 
-NEXT_STEP = "next: pre-commit install   (or use incident init --git-hook without pre-commit)"
+NEXT_STEP = (
+    "next: pre-commit install -t pre-commit -t pre-merge-commit   "
+    "(or use incident init --git-hook without pre-commit)"
+)
 ATTRIBUTE = "incidents/**/timeline.md merge=union"
 NOT_OURS = (
     "error: .git/hooks/pre-commit already exists and is not incidentflow's hook; "
@@ -338,12 +343,15 @@ def test_git_hook_installed_executable_and_idempotent(repo: Repo) -> None:
         "created .incident.yaml",
         "created .gitattributes",
         "created .git/hooks/pre-commit",
+        "created .git/hooks/pre-merge-commit",
     ]
     hook = repo.root / ".git/hooks/pre-commit"
     assert hook.stat().st_mode & stat.S_IXUSR
     script = hook.read_text()
     assert script.startswith("#!/bin/sh\n")
     assert f"INCIDENT_PYTHON={shlex.quote(sys.executable)}\n" in script
+    merge_hook = repo.root / ".git/hooks/pre-merge-commit"
+    assert merge_hook.read_text() == script and merge_hook.stat().st_mode & stat.S_IXUSR
     assert not (repo.root / ".pre-commit-config.yaml").exists()
     init_twice_changes_nothing(repo, "--git-hook")
     assert hook.read_text() == script
@@ -356,6 +364,7 @@ def test_git_hook_refuses_to_replace_another_hook(repo: Repo) -> None:
     refused = incident("init", "--git-hook")
     assert (refused.exit_code, refused.stderr) == (2, NOT_OURS)
     assert hook.read_text() == "#!/bin/sh\nexec make lint\n"
+    assert not (repo.root / ".git/hooks/pre-merge-commit").exists()  # neither is written
 
     forced = incident("init", "--git-hook", "--force")
     assert forced.exit_code == 0
@@ -394,3 +403,31 @@ def test_git_hook_quotes_an_unusual_interpreter_path(
         text=True,
     )
     assert shell.stdout == odd
+
+
+@pytest.mark.parametrize("incidents_dir", ["a b", "ops[1]/in*", 'say "hi"', "#notes", "plain"])
+def test_timelines_get_merge_union_whatever_the_incidents_dir_is_called(
+    repo: Repo, incidents_dir: str
+) -> None:
+    """An unquoted `a b/**/timeline.md` is two words to git, which then rejects the line on
+    every command, and timelines lose their union merge."""
+    repo.write(".incident.yaml", f"incidents_dir: {json.dumps(incidents_dir)}\n")
+    result = incident("init")
+    assert result.exit_code == 0, result.stderr
+    timeline = f"{incidents_dir}/2026-11-25-x/timeline.md"
+    checked = subprocess.run(
+        ["git", "check-attr", "-z", "merge", "--", timeline],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.stderr == ""
+    assert checked.stdout == f"{timeline}\0merge\0union\0"
+    neighbour = subprocess.run(
+        ["git", "check-attr", "merge", "--", "other/2026-11-25-x/timeline.md"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert neighbour.stdout.endswith("merge: unspecified\n")
+    assert incident("init").stdout == "already set up; nothing changed\n"

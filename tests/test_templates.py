@@ -93,3 +93,34 @@ def test_incident_directory_symlinked_outside_is_ignored(repo: Repo, tmp_path_fa
     (repo.root / "incidents").mkdir()
     (repo.root / "incidents" / "2026-11-25-elsewhere").symlink_to(outside, target_is_directory=True)
     assert incident("list", "--json").stdout == "[]\n"
+
+
+# Known sandbox escapes of Jinja2 before 3.1.6: str.format reached through the `attr` filter
+# (CVE-2025-27516) or held indirectly (CVE-2024-56326) reads attributes the sandbox forbids.
+ESCAPES = [
+    '{{ ("{0.__class__.__mro__}"|attr("format"))(incident) }}',
+    '{% set fmt = "{0.__class__.__mro__}".format %}{{ fmt(incident) }}',
+    '{{ ("{0.__globals__}"|attr("format"))(lipsum) }}',
+    "{{ lipsum.__globals__.os.environ.INCIDENTFLOW_CANARY }}",
+    "{{ cycler.__init__.__globals__.os.environ }}",
+    "{{ (joiner|attr('__init__')|attr('__globals__')).os.environ }}",
+]
+
+
+def test_the_installed_jinja2_has_the_sandbox_fixes() -> None:
+    from importlib.metadata import version
+
+    major, minor, patch = (int(part) for part in version("jinja2").split(".")[:3])
+    assert (major, minor, patch) >= (3, 1, 6)
+
+
+def test_known_sandbox_escapes_fail(repo: Repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("INCIDENTFLOW_CANARY", "canary-4e1f9")
+    repo.write(".incident.yaml", "templates_dir: tpl\n")
+    for number, escape in enumerate(ESCAPES):
+        repo.write("tpl/prompts/triage.md.j2", escape + "\n")
+        result = incident("new", f"Escape {number}", "--started-at", "2026-11-25T10:00:00Z")
+        said = result.stdout + result.stderr
+        assert result.exit_code == 2, (escape, said)
+        assert result.stderr.startswith("error: tpl/prompts/triage.md.j2: template "), escape
+        assert "mro" not in said and "canary-4e1f9" not in said and "__builtins__" not in said

@@ -33,6 +33,7 @@ COMMANDS = {
     "report": "report_cmd",
     "pr-body": "pr_body_cmd",
     "hook": "hook_cmd",
+    "pin": "pin_cmd",
 }
 
 

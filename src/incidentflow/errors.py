@@ -30,6 +30,11 @@ class IncidentError(Exception):
         return self.message
 
 
+class EnvironmentFailed(IncidentError):
+    """The machine failed under the command (a git process killed, say): nothing can be
+    judged from what was read, so the whole run stops here, exit 2."""
+
+
 class CheckFailed(IncidentError):
     """A check or goal failed: a headline plus one ``path:line: message`` line per problem."""
 

@@ -25,7 +25,7 @@ from incidentflow.files.atomic import write_in_tree
 from incidentflow.files.repo_paths import ensure_inside
 from incidentflow.files.textfile import decode
 from incidentflow.git.repo import Git
-from incidentflow.git.snapshot import WorkingTree
+from incidentflow.git.snapshot import StagedIndex, WorkingTree
 from incidentflow.model.config import Config
 from incidentflow.records import Record
 
@@ -110,24 +110,22 @@ class StagedFiles(Files):
     """The index: what the commit being made will hold."""
 
     def __init__(self, git: Git, layout: Layout) -> None:
-        self._git = git
         paths = [layout.changelog] if layout.changelog else []
         if layout.directory:
             paths.append(layout.directory + "/")
-        self._blobs = git.staged_entries(paths)
+        # A file left in a merge conflict is an error naming it, as for stage files.
+        self._index = StagedIndex(git, git.staged(paths))
 
     def read(self, relpath: str) -> bytes | None:
         """The staged blob, or None when the path is not staged."""
-        blob = self._blobs.get(relpath)
-        found = None if blob is None else self._git.objects.read(blob)
-        return None if found is None else found.data
+        return self._index.read(relpath)
 
     def names(self, directory: str) -> list[str]:
         """Staged files directly in the directory."""
         prefix = directory + "/"
         return sorted(
             path[len(prefix) :]
-            for path in self._blobs
+            for path in self._index.paths()
             if path.startswith(prefix) and "/" not in path[len(prefix) :]
         )
 

@@ -32,5 +32,6 @@ def command(git_hook: bool, force: bool) -> None:
         click.echo("already set up; nothing changed")
     elif not git_hook:
         click.echo(
-            "next: pre-commit install   (or use incident init --git-hook without pre-commit)"
+            "next: pre-commit install -t pre-commit -t pre-merge-commit   "
+            "(or use incident init --git-hook without pre-commit)"
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._shared import echo_json, now, open_workspace
-from incidentflow.model.incidents import ordering_problems
+from incidentflow.model.incidents import judged_in_the_past, ordering_problems
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.times import format_duration
 from incidentflow.timeline.assemble import assemble, labelled
@@ -29,6 +29,7 @@ def command(incident_id: str | None, as_json: bool) -> None:
     problems = [*report.meta_problems, *ordering_problems(report)]
     events, _ = assemble(workspace, report)
     meta = report.meta
+    past = judged_in_the_past(report, workspace.head_resolver())
     if as_json:
         echo_json(
             {
@@ -42,6 +43,10 @@ def command(incident_id: str | None, as_json: bool) -> None:
                 **{key: _iso(meta.time(key)) for key in MILESTONES},
                 "metadata_problems": [p.as_dict() for p in problems],
                 "timeline": [event.as_dict() for event in events],
+                "references_judged_in_the_past": [
+                    {"path": path, "line": ref.line, "reference": ref.text, "judged_at": commit}
+                    for path, ref, commit in past
+                ],
                 "stages": [
                     {
                         "stage": r.stage.key,
@@ -81,6 +86,15 @@ def command(incident_id: str | None, as_json: bool) -> None:
             click.echo(f"         {problem}")
     for problem in problems:
         click.echo(f"  {problem}")
+    if past:
+        click.echo("")
+        click.echo("  code cited that has changed since (information, not a problem)")
+        for path, ref, commit in past:
+            what = "is no longer in this clone" if ref.commit else "has changed since"
+            click.echo(
+                f"    {path}:{ref.line}: `{ref.text}` {what}; judged at {commit[:12]}, as it "
+                "was when the line was written (incident pin makes it a permalink)"
+            )
     if events:
         click.echo("")
         click.echo("  timeline")

@@ -14,3 +14,19 @@ def decode(data: bytes, *, path: str) -> str:
         raise IncidentError(
             f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         ) from None
+
+
+_CONFLICT_START = "\n<<<<<<< "
+
+
+def conflict_marker_line(text: str) -> int | None:
+    """The 1-based line of the first merge conflict marker git left in ``text``, if any: a
+    `<<<<<<< ` line with a `>>>>>>> ` line after it."""
+    start = text.find(_CONFLICT_START)
+    if start == -1:
+        if not text.startswith(_CONFLICT_START[1:]):
+            return None
+        start = -1
+    if text.find("\n>>>>>>> ", start + 1) == -1:
+        return None
+    return text.count("\n", 0, start + 1) + 1

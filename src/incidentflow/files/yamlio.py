@@ -153,6 +153,8 @@ def _load(yaml: Any, text: str, *, path: str, line_offset: int) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
+        if "*" in text:  # an alias needs one; the commonest files have none
+            _refuse_alias_bombs(yaml, text, path=path, line_offset=line_offset)
         return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -164,6 +166,67 @@ def _load(yaml: Any, text: str, *, path: str, line_offset: int) -> Any:
         raise IncidentError(f"{path}: invalid YAML: {exc}") from None
     except RecursionError:
         raise IncidentError(f"{path}: invalid YAML: nested too deeply") from None
+
+
+# Aliases may repeat what an anchor names, but a document may not grow past this many values
+# (plus ten per value written): ten lines of nested aliases can stand for billions of values
+# ("billion laughs"), which every later step (checks, messages) would walk.
+MAX_EXPANDED = 10_000
+
+
+def _refuse_alias_bombs(yaml: Any, text: str, *, path: str, line_offset: int) -> None:
+    """Count the values the document stands for, aliases expanded, from its event stream
+    (without building it); refuse one that expands far beyond what it spells out."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        ScalarEvent,
+    )
+
+    sizes: dict[str, int] = {}
+    open_nodes: list[tuple[str | None, int]] = [(None, 0)]
+    written = 0
+    for event in yaml.parse(text):
+        if isinstance(event, (ScalarEvent, AliasEvent)):
+            written += 1
+            size = 1 if isinstance(event, ScalarEvent) else sizes.get(event.anchor, 1)
+            if isinstance(event, ScalarEvent) and event.anchor:
+                sizes[event.anchor] = 1
+            anchor, count = open_nodes[-1]
+            open_nodes[-1] = (anchor, count + size)
+        elif isinstance(event, CollectionStartEvent):
+            written += 1
+            open_nodes.append((event.anchor, 1))
+        elif isinstance(event, CollectionEndEvent) and len(open_nodes) > 1:
+            anchor, count = open_nodes.pop()
+            if anchor:
+                sizes[anchor] = count
+            parent, total = open_nodes[-1]
+            open_nodes[-1] = (parent, total + count)
+        else:
+            continue
+        if sum(count for _, count in open_nodes) > MAX_EXPANDED + 10 * written:
+            line = event.start_mark.line + 1 + line_offset if event.start_mark else None
+            where = f"{path}:{line}" if line else path
+            raise IncidentError(
+                f"{where}: invalid YAML: its aliases (*name) expand to more than "
+                f"{MAX_EXPANDED} values; write the values out instead"
+            )
+
+
+_TOP_KEY = re.compile(r"^([^\s#:'\"][^:\n]*?)[ \t]*:", re.M)
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The 1-based line of each top-level ``key:`` (the first, when repeated), in one pass."""
+    found: dict[str, int] = {}
+    line, counted = 1, 0
+    for match in _TOP_KEY.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        found.setdefault(match.group(1), line)
+    return found
 
 
 def key_line(text: str, key: str, *, default: int = 1) -> int:

@@ -1,39 +1,28 @@
 """Everything the tool asks of git, in one place.
 
-The commit-path operations (reading the index, resolving code references) read git's index
-file directly (see `git_index.py`) and run one long-lived `git cat-file --batch`, which is far
-cheaper than importing GitPython. Slower, richer queries (recent commits, config, branches)
+The commit path (what is staged, resolving code references) runs one `git ls-files` and one
+long-lived `git cat-file --batch`, started without importing `subprocess` and far cheaper
+than importing GitPython. Slower, richer queries (recent commits, config, branches)
 use GitPython, imported only when such a command runs. Errors from either become
 :class:`IncidentError` with a message that says what to do.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
 
-from incidentflow.errors import IncidentError
-from incidentflow.git.index_file import IndexFile, Unsupported, open_index
+from incidentflow.errors import EnvironmentFailed, IncidentError
 from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 if TYPE_CHECKING:
     import subprocess
-    from typing import Any, BinaryIO, Literal
+    from typing import Any, BinaryIO
 
-_GLOB_CHARS = frozenset("*?[\\:")  # pathspec magic: leave such paths to git
-
-
-def _plain_path(path: str) -> bool:
-    """A path as the index stores it: no pathspec magic, no `.`, `..` or empty segments
-    (git normalizes `./src/app.py`; the index reader compares bytes)."""
-    if _GLOB_CHARS & set(path):
-        return False
-    parts = path.rstrip("/").split("/")
-    return all(part not in ("", ".", "..") for part in parts)
-
-
+_HEX = frozenset("0123456789abcdef")
 NOT_A_REPO = "not inside a git repository — run this from your repo, or run `git init` first"
 
 
@@ -110,18 +99,36 @@ class Commit(Record):
         }
 
 
+class Staged(Record):
+    """The index's answer for some paths: stage-0 blob ids, and paths left in conflict."""
+
+    __slots__ = ("blobs", "conflicted")
+
+    def __init__(self, blobs: dict[str, str], conflicted: frozenset[str]) -> None:
+        self.blobs = blobs
+        self.conflicted = conflicted
+
+
 class Started:
     """A git command started by :meth:`Git.start`."""
 
-    def __init__(self, process: subprocess.Popen[bytes], name: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], name: str, input: bytes | None = None
+    ) -> None:
         self._process = process
         self._name = name
+        self._input = input
         self.stderr = ""  # what it said on stderr, once ``output()`` has returned
 
     def output(self, *, check: bool = True) -> str:
         """Wait for the command; its stdout, or an error naming it when it failed."""
-        stdout, stderr = self._process.communicate()
+        stdout, stderr = self._process.communicate(self._input)
         self.stderr = stderr.decode("utf-8", "replace")
+        if self._process.returncode < 0:  # killed: its output says nothing, even when unchecked
+            raise EnvironmentFailed(
+                f"git {self._name} was killed (signal {-self._process.returncode}) "
+                "before it answered; run the command again"
+            )
         if check and self._process.returncode != 0:
             lines = self.stderr.strip().splitlines()
             raise IncidentError(f"git {self._name} failed: {(lines or ['unknown error'])[-1]}")
@@ -134,106 +141,104 @@ class Git:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._reader: ObjectReader | None = None
-        self._index: IndexFile | Literal[False] | None = False
 
-    def run(self, *args: str, check: bool = True) -> str:
+    def run(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
         """Run a git command in the working tree and return its stdout (newlines as `\\n`)."""
-        out = self.start(*args).output(check=check)
+        out = self.start(*args, input=input).output(check=check)
         return out.replace("\r\n", "\n").replace("\r", "\n") if "\r" in out else out
 
-    def start(self, *args: str) -> Started:
+    def start(self, *args: str, input: bytes | None = None) -> Started:
         """Start a git command in the working tree; collect it with ``output()`` later.
 
         Several can run at once, and alongside other work; the output is taken as it was
-        written (right for ``-z`` lists, where a path may hold a carriage return).
+        written (right for ``-z`` lists, where a path may hold a carriage return). ``input``
+        is what it reads on stdin (nothing otherwise: git never asks the terminal here).
         """
         import subprocess
 
         try:
             process = subprocess.Popen(
-                ["git", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                ["git", *args],
+                cwd=self.root,
+                stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except FileNotFoundError:
             raise IncidentError("git is not installed or not on PATH") from None
-        return Started(process, args[0])
+        name = next((arg for arg in args if not arg.startswith("-")), "git")
+        return Started(process, name, input)
 
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository with no commits yet."""
         out = self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
         return out or None
 
-    def staged_blobs(self, pathspecs: list[str]) -> dict[str, str]:
-        """Map each staged path under ``pathspecs`` to its blob id (stage 0 of the index)."""
-        if not pathspecs:
-            return {}
-        out = self.run("ls-files", "--stage", "-z", "--", *pathspecs)
-        blobs: dict[str, str] = {}
-        for record in out.split("\0"):
-            if not record:
-                continue
-            meta, _, path = record.partition("\t")
-            _mode, blob, stage = meta.split()
-            if stage == "0":
-                blobs[path] = blob
-        return blobs
+    def staged(self, pathspecs: list[str]) -> Staged:
+        """What the index holds under ``pathspecs`` (taken literally): each path's stage-0
+        blob id, and the paths with an unresolved merge conflict (stages 1 to 3 only).
 
-    def staged_entries(self, paths: list[str]) -> dict[str, str]:
-        """Like :meth:`staged_blobs` for a few exact paths and ``dir/`` prefixes.
-
-        Looked up in the index file itself when it can be read directly, at a cost that
-        does not grow with the repository; otherwise through `git ls-files`.
+        One `git ls-files`, whatever the size of the repository: git reads its own index in
+        every format it writes (versions 2 to 4, split, sparse, SHA-256).
         """
-        found = self._staged_in_index_file(paths)
-        return self.staged_blobs(paths) if found is None else found
-
-    def staged_object(self, path: str) -> GitObject | None:
-        """The object staged for ``path`` (stage 0), like `git cat-file :path`."""
-        found = self._staged_in_index_file([path])
-        if found is None:
-            return self.objects.read(f":{path}")
-        blob = found.get(path)
-        return self.objects.read(blob) if blob is not None else None
-
-    def _staged_in_index_file(self, paths: list[str]) -> dict[str, str] | None:
-        """Stage-0 ids of exact paths and ``dir/`` prefixes read from the index file, or
-        None when git must answer (an index format, a path spelling or an ambiguity the
-        reader leaves to git)."""
-        index = self._index_file()
-        if index is None or not all(_plain_path(path) for path in paths):
-            return None
-        found: dict[str, str] = {}
-        try:
-            for path in paths:
-                if path.endswith("/"):
-                    found.update(index.under(path))
+        blobs: dict[str, str] = {}
+        conflicted: set[str] = set()
+        if pathspecs:
+            out = self.run("--literal-pathspecs", "ls-files", "--stage", "-z", "--", *pathspecs)
+            for record in out.split("\0"):
+                if not record:
+                    continue
+                meta, _, path = record.partition("\t")
+                _mode, blob, stage = meta.split()
+                if stage == "0":
+                    blobs[path] = blob
                 else:
-                    blob = index.blob(path)
-                    if blob is not None:
-                        found[path] = blob
-        except Unsupported:
-            self._index = None
-            return None
-        return found
+                    conflicted.add(path)
+        return Staged(blobs, frozenset(conflicted - blobs.keys()))
 
     def has_staged_under(self, directory: str) -> bool:
         """Whether the index has any path under ``directory`` (ending in "/")."""
-        index = self._index_file()
-        if index is not None and _plain_path(directory):
-            try:
-                return index.has_under(directory)
-            except Unsupported:
-                self._index = None
         return bool(self.tracked_under(directory))
 
-    def _index_file(self) -> IndexFile | None:
-        if self._index is False:
-            self._index = open_index(str(self.root))
-        return self._index
-
     def tracked_under(self, directory: str) -> list[str]:
-        """Paths in the index at or under ``directory``."""
-        out = self.run("ls-files", "-z", "--", directory)
+        """Paths in the index at or under ``directory`` (taken literally)."""
+        out = self.run("--literal-pathspecs", "ls-files", "-z", "--", directory)
         return [path for path in out.split("\0") if path]
+
+    def tracked_files(self, rev: str) -> list[str]:
+        """Every file path of commit ``rev``, or of the index when ``rev`` is empty."""
+        if rev:
+            out = self.run("ls-tree", "-r", "-z", "--name-only", "--end-of-options", rev)
+        else:
+            out = self.run("ls-files", "-z")
+        return [path for path in out.split("\0") if path]
+
+    def line_commits(self, path: str, *, contents: bytes | None = None) -> list[str | None]:
+        """The commit that last changed each line of ``path`` as it is in the working tree (or
+        as ``contents``), by `git blame`; None for a line not committed yet. Every line is
+        uncommitted when git cannot blame the file (no commits, a file HEAD lacks)."""
+        args = ["--literal-pathspecs", "blame", "--porcelain"]
+        if contents is not None:
+            args += ["--contents", "-"]
+        started = self.start(*args, "--", path, input=contents)
+        out = started.output(check=False)
+        commits: list[str | None] = []
+        for line in out.split("\n"):
+            if len(line) > 41 and line[40] == " " and _HEX.issuperset(line[:40]):
+                sha, _, rest = line.partition(" ")
+                final = rest.split(" ")[1] if rest.count(" ") >= 1 else ""
+                if final.isdigit() and len(sha) == 40:
+                    number = int(final)
+                    commits.extend([None] * (number - len(commits)))
+                    commits[number - 1] = None if sha.strip("0") == "" else sha
+        return commits
+
+    def commit_before(self, when: dt.datetime) -> str | None:
+        """The commit HEAD's first-parent history was at, at ``when``; None if none was."""
+        out = self.run(
+            "rev-list", "-1", "--first-parent", f"--before={when.isoformat()}", "HEAD", check=False
+        )
+        return out.strip() or None
 
     @property
     def objects(self) -> ObjectReader:
@@ -247,9 +252,6 @@ class Git:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        if self._index:
-            self._index.close()
-        self._index = False
 
     def recent_commits(
         self, *, before: dt.datetime, window: dt.timedelta, limit: int
@@ -354,25 +356,39 @@ class ObjectReader:
         """Read ``name`` (``HEAD:path``, ``:path`` for the index, a sha); None if absent."""
         if "\n" in name or "\0" in name:
             return None
-        self._stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        self._stdin.flush()
-        header = self._stdout.readline().decode("utf-8", "surrogateescape").rstrip("\n")
-        parts = header.split(" ")
+        try:
+            self._stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            self._stdin.flush()
+        except BrokenPipeError:  # never the user's pipe: an answer was lost, not a reader
+            raise _ended() from None
+        header = self._stdout.readline().decode("utf-8", "surrogateescape")
+        if not header.endswith("\n"):
+            raise _ended()
+        parts = header.rstrip("\n").split(" ")
         if len(parts) != 3 or not parts[2].isdigit():
             return None  # "<name> missing" or "<name> ambiguous"
         size = int(parts[2])
         data = self._stdout.read(size)
-        self._stdout.read(1)
+        if len(data) != size or self._stdout.read(1) != b"\n":
+            raise _ended()
         return GitObject(kind=parts[1], data=data)
 
     def close(self) -> None:
         """End the process."""
-        self._stdin.close()
+        with contextlib.suppress(BrokenPipeError):
+            self._stdin.close()
         if isinstance(self._pid, int):
-            os.waitpid(self._pid, 0)
+            with contextlib.suppress(ChildProcessError):  # already reaped
+                os.waitpid(self._pid, 0)
         else:
             self._pid.wait()
         self._stdout.close()
+
+
+def _ended() -> IncidentError:
+    return EnvironmentFailed(
+        "git cat-file ended before it answered (was it killed?); run the command again"
+    )
 
 
 def _spawn_with_pipes(command: list[str]) -> tuple[int, BinaryIO, BinaryIO]:

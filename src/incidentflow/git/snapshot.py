@@ -9,7 +9,7 @@ from pathlib import Path
 
 from incidentflow.errors import IncidentError
 from incidentflow.files.repo_paths import ensure_inside
-from incidentflow.git.repo import Git
+from incidentflow.git.repo import Git, Staged
 
 
 class Snapshot:
@@ -95,18 +95,24 @@ class StagedIndex(Snapshot):
 
     label = "the index"
 
-    def __init__(self, git: Git, blobs: dict[str, str]) -> None:
+    def __init__(self, git: Git, staged: Staged) -> None:
         self._git = git
-        self._blobs = blobs
+        self._blobs = staged.blobs
+        self._conflicted = staged.conflicted
 
     def read(self, relpath: str) -> bytes | None:
-        """Read the staged blob for ``relpath``."""
+        """Read the staged blob for ``relpath``; a path left in a merge conflict is an error
+        that says so (it has no staged content, yet it is not missing)."""
         blob = self._blobs.get(relpath)
         if blob is None:
+            if relpath in self._conflicted:
+                raise IncidentError(
+                    f"{relpath}: has unresolved merge conflicts; resolve them and `git add` it"
+                )
             return None
         found = self._git.objects.read(blob)
         return found.data if found is not None else None
 
     def paths(self) -> list[str]:
-        """Every staged path under the pathspecs given."""
-        return list(self._blobs)
+        """Every staged path under the pathspecs given (conflicted ones too)."""
+        return [*self._blobs, *sorted(self._conflicted)]

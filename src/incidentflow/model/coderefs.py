@@ -1,23 +1,25 @@
-"""Code references in stage files, and whether they resolve in the repository.
+"""Code references in stage files: which inline code spans name a location in the repository.
 
 A reference is an inline code span holding exactly one location:
 
 - a commit id: 7–40 hex digits with at least one digit and one letter (`3f9a2c1`);
-- a path, optionally ``rev:`` before it (git's ``rev:path``) and ``:line`` or ``:start-end``
-  after it (`src/app.py:42`, `v1.2:src/app.py:10-20`), where the path has a `/` and a file
-  extension or a trailing `/`, or has no `/` and a common source-file extension
-  (`app.py`, `config.yaml`), or is a directory with a trailing `/` (`src/`).
+- a path, optionally ``rev:`` before it (git's ``rev:path``) and a line or range after it,
+  as ``:42``, ``:40-55`` or GitHub's ``#L42`` and ``#L40-L55`` (`src/app.py:42`,
+  `v1.2:src/app.py:10-20`, `src/app.py#L7`), where the path has a `/` and a file extension
+  or a trailing `/`, or has no `/` and a common source-file extension (`app.py`,
+  `config.yaml`: a bare file name, found anywhere in the repository), or is a directory with
+  a trailing `/` (`src/`).
 
-Anything else in backticks — `pool.acquire()`, `retries = 3`, `os.path`, a URL — is code,
-not a location, and is never checked. Text outside code spans and inside fenced code blocks
-is never checked either.
+Anything else in backticks — `pool.acquire()`, `retries = 3`, `os.path`, a URL, an absolute
+path such as `/etc/gitlab/gitlab.rb` or `~/.ssh/config` (a machine's, not the repository's)
+— is code, not a location, and is never checked. Text outside code spans and inside fenced
+code blocks is never checked either. Whether a reference resolves is `grounding`'s business.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 
 from incidentflow.files.markdown_sections import blank, code_spans, without_drafts_and_comments
 from incidentflow.records import Record
@@ -34,13 +36,14 @@ _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _PATH_CHARS = re.compile(r"^[A-Za-z0-9_.@+\-/]+$")
 _REV = re.compile(r"^[A-Za-z0-9_.\-/~^@{}]+$")
 _LINES = re.compile(r"^(\d+)(?:-(\d+))?$")
+_ANCHOR = re.compile(r"#L(\d+)(?:-L(\d+))?$")
 _FENCE_TAIL = re.compile(r"[`~]*[ \t]*")
 
 
 class CodeRef(Record):
     """One reference: what was written, where, and what it points at."""
 
-    __slots__ = ("commit", "end", "line", "path", "rev", "start", "text")
+    __slots__ = ("commit", "end", "line", "offset", "path", "rev", "start", "text")
 
     def __init__(
         self,
@@ -52,6 +55,7 @@ class CodeRef(Record):
         start: int | None = None,
         end: int | None = None,
         commit: str | None = None,
+        offset: int = -1,
     ) -> None:
         self.text = text
         self.line = line
@@ -60,15 +64,21 @@ class CodeRef(Record):
         self.start = start
         self.end = end
         self.commit = commit
+        # Where ``text`` starts in the text it was found in (for rewriting it), or -1.
+        self.offset = offset
 
 
-def parse_ref(span: str, *, line: int = 0) -> CodeRef | None:
+def parse_ref(span: str, *, line: int = 0, offset: int = -1) -> CodeRef | None:
     """Classify one code span's content; None when it is code rather than a location."""
     found = _classify(span)
     if found is None:
         return None
     text, rev, path, start, end, commit = found
-    return CodeRef(text, line, rev=rev, path=path, start=start, end=end, commit=commit)
+    if offset >= 0:
+        offset += len(span) - len(span.lstrip())
+    return CodeRef(
+        text, line, rev=rev, path=path, start=start, end=end, commit=commit, offset=offset
+    )
 
 
 _Parts = tuple[str, str | None, str | None, int | None, int | None, str | None]
@@ -79,26 +89,33 @@ def _classify(span: str) -> _Parts | None:
     """What a span names (text, rev, path, start, end, commit); the same wherever it is,
     so remembered: stage files cite the same locations again and again."""
     text = span.strip()
-    if not text or _WHITESPACE.search(text) or "://" in text:
-        return None
+    if not text or _WHITESPACE.search(text) or "://" in text or text.startswith(("/", "~")):
+        return None  # code, a URL, or a path on some machine rather than in the repository
     if _SHA.match(text):
         has_digit = any(ch.isdigit() for ch in text)
         has_letter = any(ch.isalpha() for ch in text)
         return (text, None, None, None, None, text) if has_digit and has_letter else None
-    parts = text.split(":")
     start = end = None
-    lines = _LINES.match(parts[-1]) if len(parts) > 1 else None
-    if lines:
-        start = int(lines.group(1))
-        end = int(lines.group(2)) if lines.group(2) else start
-        parts = parts[:-1]
+    anchor = _ANCHOR.search(text) if "#L" in text else None
+    if anchor:
+        start = int(anchor.group(1))
+        end = int(anchor.group(2)) if anchor.group(2) else start
+        text_path = text[: anchor.start()]
+        parts = text_path.split(":")
+    else:
+        parts = text.split(":")
+        lines = _LINES.match(parts[-1]) if len(parts) > 1 else None
+        if lines:
+            start = int(lines.group(1))
+            end = int(lines.group(2)) if lines.group(2) else start
+            parts = parts[:-1]
     if len(parts) > 2:
         return None
     rev = parts[0] if len(parts) == 2 else None
     path = parts[-1]
     if rev is not None and not _REV.match(rev):
         return None
-    if not path or not _PATH_CHARS.match(path) or path.startswith("-"):
+    if not path or not _PATH_CHARS.match(path) or path.startswith(("-", "/")):
         return None
     if not _looks_like_path(path, has_lines=start is not None):
         return None
@@ -116,7 +133,8 @@ def _looks_like_path(path: str, *, has_lines: bool) -> bool:
 
 
 def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
-    """Every reference in ``text`` (whose first line is ``first_line`` of its file)."""
+    """Every reference in ``text`` (whose first line is ``first_line`` of its file), each
+    with its offset in ``text``."""
     if "`" not in text:
         return []
     visible = without_drafts_and_comments(text)
@@ -127,7 +145,7 @@ def find_refs(text: str, *, first_line: int) -> list[CodeRef]:
         # Count newlines incrementally: a huge file with many spans stays linear.
         line += visible.count("\n", counted, start)
         counted = start
-        ref = parse_ref(visible[start:end], line=line)
+        ref = parse_ref(visible[start:end], line=line, offset=start)
         if ref is not None:
             refs.append(ref)
     return refs
@@ -183,79 +201,3 @@ def _next_run_at_line_start(text: str, start: int, runs: tuple[str, ...]) -> tup
         if line_start >= start and at - line_start <= 3 and not text[line_start:at].strip(" "):
             return line_start, at
         start = at + 1
-
-
-class Blob(Record):
-    """What a path names at a revision: a file with its line count, or a directory."""
-
-    __slots__ = ("is_dir", "lines")
-
-    def __init__(self, *, is_dir: bool, lines: int = 0) -> None:
-        self.is_dir = is_dir
-        self.lines = lines
-
-
-class Resolver:
-    """Answers whether references resolve, using a git object reader.
-
-    ``base`` is the revision that paths without ``rev:`` are read at: ``"HEAD"`` for the
-    working copy, ``""`` for the index (what the next commit will contain).
-    """
-
-    def __init__(
-        self,
-        read: Callable[[str], tuple[str, bytes] | None],
-        *,
-        base: str,
-        base_label: str,
-        index_has_dir: Callable[[str], bool] | None = None,
-    ) -> None:
-        self._read = read
-        self._index_has_dir = index_has_dir
-        self.base = base
-        self.base_label = base_label
-        self._cache: dict[str, Blob | None] = {}
-
-    def _lookup(self, rev: str, path: str) -> Blob | None:
-        name = f"{rev}:{path.rstrip('/')}"
-        if name not in self._cache:
-            found = self._read(name)
-            if found is None:
-                self._cache[name] = None
-            else:
-                kind, data = found
-                if kind == "tree":
-                    self._cache[name] = Blob(is_dir=True)
-                else:
-                    count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-                    self._cache[name] = Blob(is_dir=False, lines=count)
-        return self._cache[name]
-
-    def problem(self, ref: CodeRef) -> str | None:
-        """Why ``ref`` does not resolve, or None when it does."""
-        if ref.commit is not None:
-            found = self._read(f"{ref.commit}^{{commit}}")
-            return None if found else f"`{ref.text}` is not a commit in this repository"
-        assert ref.path is not None
-        if ref.path == ".." or ref.path.startswith("../") or "/../" in ref.path:
-            return f"`{ref.text}` points outside the repository"
-        if ref.rev is not None and self._read(f"{ref.rev}^{{commit}}") is None:
-            return f"`{ref.text}`: {ref.rev!r} is not a commit in this repository"
-        rev = ref.rev if ref.rev is not None else self.base
-        where = ref.rev if ref.rev is not None else self.base_label
-        blob = self._lookup(rev, ref.path)
-        if blob is None:
-            in_index = ref.rev is None and self._index_has_dir is not None
-            if ref.path.endswith("/") and in_index and self._index_has_dir(ref.path):  # type: ignore[misc]
-                return None
-            return f"`{ref.text}` does not exist in {where}"
-        if ref.start is None:
-            return None
-        if blob.is_dir:
-            return f"`{ref.text}` gives lines for a directory"
-        assert ref.end is not None
-        if ref.start < 1 or ref.end < ref.start:
-            return f"`{ref.text}` has an empty or reversed line range"
-        if ref.end > blob.lines:
-            return f"`{ref.text}` is past the end of {ref.path} ({blob.lines} lines in {where})"
-        return None

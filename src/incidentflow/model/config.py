@@ -11,6 +11,7 @@ from pathlib import Path
 from incidentflow.errors import IncidentError
 from incidentflow.files.repo_paths import repo_relative
 from incidentflow.model import stages
+from incidentflow.model.problems import brief
 from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
@@ -235,7 +236,7 @@ class _Reader:
         for key in top:
             if key not in handlers:
                 known = ", ".join(handlers)
-                raise self.fail(top, key, f"unknown key {key!r} (known keys: {known})")
+                raise self.fail(top, key, f"unknown key {brief(key)} (known keys: {known})")
             values.update(handlers[key](top[key]))
         return Config(root=self.root, **values)
 
@@ -257,7 +258,8 @@ class _Reader:
                 raise self.fail(
                     node,
                     key,
-                    f"unknown key changelog.{key} (known: path, section, category, format, type)",
+                    f"unknown key changelog.{brief(key, quoted=False)} "
+                    "(known: path, section, category, format, type)",
                 )
             if key == "path":
                 values["changelog"] = self.path(node, key, "changelog.path")
@@ -302,7 +304,9 @@ class _Reader:
             for key in entry:
                 if key not in ("name", "description"):
                     raise self.fail(
-                        entry, key, f"unknown key {key!r} in a severity (known: name, description)"
+                        entry,
+                        key,
+                        f"unknown key {brief(key)} in a severity (known: name, description)",
                     )
             if "name" not in entry:
                 raise self.fail(node, index, f"severities[{index}] needs a name")
@@ -332,7 +336,11 @@ class _Reader:
             elif key == "max":
                 values["recent_max"] = self.integer(node, key, "recent_changes.max")
             else:
-                raise self.fail(node, key, f"unknown key recent_changes.{key} (known: window, max)")
+                raise self.fail(
+                    node,
+                    key,
+                    f"unknown key recent_changes.{brief(key, quoted=False)} (known: window, max)",
+                )
         return values
 
     def ai(self, top: Any) -> dict[str, Any]:
@@ -347,7 +355,8 @@ class _Reader:
                 raise self.fail(
                     node,
                     key,
-                    f"unknown key ai.{key} (known: model, max_prompt_chars, excerpt_lines)",
+                    f"unknown key ai.{brief(key, quoted=False)} "
+                    "(known: model, max_prompt_chars, excerpt_lines)",
                 )
         return values
 
@@ -357,7 +366,7 @@ class _Reader:
         for key in node:
             if key not in stages.BY_KEY:
                 raise self.fail(
-                    node, key, f"unknown stage {key!r} (known: {', '.join(stages.BY_KEY)})"
+                    node, key, f"unknown stage {brief(key)} (known: {', '.join(stages.BY_KEY)})"
                 )
             stage_node = self.mapping(node[key], f"stages.{key}", node, key)
             current = rules[key]
@@ -384,7 +393,8 @@ class _Reader:
                     raise self.fail(
                         stage_node,
                         option,
-                        f"unknown key {where} (known: required_sections, max_words, max_chars)",
+                        f"unknown key {brief(where, quoted=False)} "
+                        "(known: required_sections, max_words, max_chars)",
                     )
             rules[key] = StageRules(required, max_words, max_chars)
         return rules

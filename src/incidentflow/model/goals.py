@@ -10,11 +10,13 @@ from incidentflow.errors import IncidentError
 from incidentflow.files import markdown_sections
 from incidentflow.files.markdown_sections import Document, Section, without_drafts_and_comments
 from incidentflow.files.tables import first_table
+from incidentflow.files.textfile import conflict_marker_line
 from incidentflow.files.yamlio import key_line, load_safe
-from incidentflow.model.coderefs import CodeRef, Resolver, find_refs
+from incidentflow.model.coderefs import CodeRef, find_refs
 from incidentflow.model.config import StageRules
+from incidentflow.model.grounding import Resolver, Verdict
 from incidentflow.model.metadata import Metadata
-from incidentflow.model.problems import Problem
+from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
 from incidentflow.records import Record
 
@@ -51,6 +53,16 @@ class StageContext(Record):
 
 def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext) -> list[Problem]:
     """All the ways ``doc`` (the stage file at ``path``, parsed) falls short of the stage's goal."""
+    conflicted = conflict_marker_line(doc.text)
+    if conflicted is not None:
+        return [
+            Problem(
+                path,
+                conflicted,
+                "has unresolved merge conflict markers; resolve them (keep both sides' text "
+                "where both are true) and remove the <<<<<<< ======= >>>>>>> lines",
+            )
+        ]
     problems = _front_matter(stage, doc, path=path, incident_id=context.incident_id)
     for duplicate in doc.duplicate_sections():
         problems.append(Problem(path, duplicate.line, f'section "{duplicate.title}" appears twice'))
@@ -67,8 +79,10 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
     if stage.key == "triage":
         problems += _milestone_set(context, "contained_at", "triage needs the incident contained")
     elif stage.key == "diagnosis":
-        problems += _grounding(doc, path=path, resolver=context.resolver)
-    elif stage.key == "postmortem":
+        problems += _cites_code(doc, path=path)
+    if context.resolver is not None:
+        problems += _grounding(doc, path=path, context=context)
+    if stage.key == "postmortem":
         problems += _milestone_set(
             context, "resolved_at", "the postmortem needs the incident resolved"
         )
@@ -105,7 +119,9 @@ def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -
     if data.get("stage") != stage.key:
         problems.append(
             Problem(
-                path, 2, f"front matter says stage {data.get('stage')!r}, expected {stage.key!r}"
+                path,
+                2,
+                f"front matter says stage {brief(data.get('stage'))}, expected {stage.key!r}",
             )
         )
     if data.get("incident") != incident_id:
@@ -113,7 +129,8 @@ def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -
             Problem(
                 path,
                 2,
-                f"front matter says incident {data.get('incident')!r}, expected {incident_id!r}",
+                f"front matter says incident {brief(data.get('incident'))}, "
+                f"expected {incident_id!r}",
             )
         )
     return problems
@@ -141,8 +158,8 @@ def _limits(doc: Document, *, path: str, rules: StageRules) -> list[Problem]:
 
 
 def _milestone_set(context: StageContext, key: str, why: str) -> list[Problem]:
-    if context.meta.time(key) is not None:
-        return []
+    if context.meta.time(key) is not None or not context.meta.readable:
+        return []  # set, or unknown: the unreadable file is the problem reported
     line = key_line(context.meta_text, key)
     milestone = key.removesuffix("_at")
     return [
@@ -155,29 +172,44 @@ def _milestone_set(context: StageContext, key: str, why: str) -> list[Problem]:
     ]
 
 
-def _grounding(doc: Document, *, path: str, resolver: Resolver | None) -> list[Problem]:
-    problems = []
+def _cites_code(doc: Document, *, path: str) -> list[Problem]:
     failing = doc.section("Failing path")
     if (
         failing is not None
         and failing.is_filled
         and not find_refs(failing.body, first_line=failing.body_line)
     ):
-        problems.append(
+        return [
             Problem(
                 path,
                 failing.line,
                 '"Failing path" cites no code; name it in backticks, e.g. `src/app.py:42`',
                 incomplete=True,
             )
+        ]
+    return []
+
+
+def _grounding(doc: Document, *, path: str, context: StageContext) -> list[Problem]:
+    """Every code reference in the stage file, judged as `grounding` explains."""
+    assert context.resolver is not None
+    return [
+        Problem(path, ref.line, f"code reference {verdict.reason}")
+        for ref, verdict in reference_verdicts(
+            doc, path=path, resolver=context.resolver, started=context.meta.time("started_at")
         )
-    if resolver is None:
-        return problems
-    for ref in document_refs(doc):
-        reason = resolver.problem(ref)
-        if reason:
-            problems.append(Problem(path, ref.line, f"code reference {reason}"))
-    return problems
+        if verdict.reason
+    ]
+
+
+def reference_verdicts(
+    doc: Document, *, path: str, resolver: Resolver, started: dt.datetime | None
+) -> list[tuple[CodeRef, Verdict]]:
+    """Each code reference of a stage file with its verdict (see `grounding`)."""
+    return [
+        (ref, resolver.judge(ref, path=path, line=ref.line, started=started))
+        for ref in document_refs(doc)
+    ]
 
 
 def document_refs(doc: Document) -> list[CodeRef]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from incidentflow.errors import IncidentError
+from incidentflow.errors import EnvironmentFailed, IncidentError
 from incidentflow.files.markdown_sections import Document, parse
 from incidentflow.files.textfile import decode
 from incidentflow.git.snapshot import Snapshot
 from incidentflow.model import stages
-from incidentflow.model.coderefs import Resolver
+from incidentflow.model.coderefs import CodeRef
 from incidentflow.model.config import Config
-from incidentflow.model.goals import StageContext, check_stage
+from incidentflow.model.goals import StageContext, check_stage, reference_verdicts
+from incidentflow.model.grounding import Resolver
 from incidentflow.model.metadata import METADATA_NAME, Metadata, read_metadata
 from incidentflow.model.problems import Problem
 from incidentflow.model.stages import Stage
@@ -132,13 +133,15 @@ def evaluate(
     meta_text = ""
     try:
         raw = snapshot.read(meta_path)
+    except EnvironmentFailed:
+        raise  # nothing read can be judged: the run stops
     except IncidentError as exc:
         raw = b""
         meta_problems.append(Problem.from_message(exc.message, path=meta_path))
     if meta_problems:
-        meta = Metadata()
+        meta = Metadata(readable=False)
     elif raw is None:
-        meta = Metadata()
+        meta = Metadata(readable=False)
         meta_problems.append(Problem(meta_path, None, f"is missing from {snapshot.label}"))
     else:
         try:
@@ -147,7 +150,7 @@ def evaluate(
                 meta_text, path=meta_path, incident_id=incident_id, severities=config.severity_names
             )
         except IncidentError as exc:
-            meta = Metadata()
+            meta = Metadata(readable=False)
             meta_problems.append(Problem.from_message(exc.message, path=meta_path))
 
     selected = list(only) if only is not None else list(stages.STAGES)
@@ -156,6 +159,8 @@ def evaluate(
         path = f"{directory}/{stage.filename}"
         try:
             data = snapshot.read(path)
+        except EnvironmentFailed:
+            raise
         except IncidentError as exc:
             results.append(
                 StageResult(stage, path, True, [Problem.from_message(exc.message, path=path)])
@@ -217,3 +222,22 @@ def blocking_problems(report: IncidentReport) -> list[Problem]:
         else:
             problems += result.problems
     return problems
+
+
+def judged_in_the_past(
+    report: IncidentReport, resolver: Resolver
+) -> list[tuple[str, CodeRef, str]]:
+    """References that resolve only as the code was when their line was written: the stage
+    file, the reference and the commit it was judged at."""
+    started = report.meta.time("started_at")
+    found = []
+    for result in report.stages:
+        if not (result.exists and result.text):
+            continue
+        verdicts = reference_verdicts(
+            result.doc, path=result.path, resolver=resolver, started=started
+        )
+        for ref, verdict in verdicts:
+            if verdict.reason is None and verdict.judged_at is not None:
+                found.append((result.path, ref, verdict.judged_at))
+    return found

@@ -6,8 +6,9 @@ import datetime as dt
 import itertools
 
 from incidentflow.errors import IncidentError
-from incidentflow.files.yamlio import key_line, load_safe
-from incidentflow.model.problems import Problem
+from incidentflow.files.textfile import conflict_marker_line
+from incidentflow.files.yamlio import key_lines, load_safe
+from incidentflow.model.problems import Problem, brief
 from incidentflow.model.times import parse_iso
 from incidentflow.records import Record
 
@@ -25,7 +26,7 @@ _KNOWN = frozenset(KEYS)
 class Metadata(Record):
     """The validated values of `incident.yaml`; times are None until known."""
 
-    __slots__ = ("commander", "id", "services", "severity", "times", "title")
+    __slots__ = ("commander", "id", "readable", "services", "severity", "times", "title")
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class Metadata(Record):
         commander: str = "",
         services: list[str] | None = None,
         times: dict[str, dt.datetime | None] | None = None,
+        readable: bool = True,
     ) -> None:
         self.id = id
         self.title = title
@@ -43,6 +45,9 @@ class Metadata(Record):
         self.commander = commander
         self.services = [] if services is None else services
         self.times = {} if times is None else times
+        # False when the file could not be read as a mapping (missing, broken YAML, a
+        # merge conflict): its values are unknown, not unset.
+        self.readable = readable
 
     def time(self, key: str) -> dt.datetime | None:
         """One of the milestone times (``started_at`` … ``resolved_at``)."""
@@ -53,7 +58,10 @@ def read_metadata(
     text: str, *, path: str, incident_id: str, severities: tuple[str, ...]
 ) -> tuple[Metadata, list[Problem]]:
     """Parse and validate; every problem is a ``path:line:`` message, never an exception."""
-    meta = Metadata()
+    meta = Metadata(readable=False)
+    conflicted = conflict_marker_line(text)
+    if conflicted is not None:
+        return meta, [Problem(path, conflicted, "has unresolved merge conflict markers")]
     try:
         data = load_safe(text, path=path)
     except IncidentError as exc:
@@ -64,15 +72,19 @@ def read_metadata(
         ]
     if not isinstance(data, dict):
         return meta, [Problem(path, 1, "must be a mapping of keys to values")]
+    meta.readable = True
 
     problems: list[Problem] = []
+    lines: dict[str, int] = {}
 
     def report(key: str, message: str) -> None:
-        problems.append(Problem(path, key_line(text, key), message))
+        if not lines:  # one pass over the text, however many keys are reported
+            lines.update(key_lines(text))
+        problems.append(Problem(path, lines.get(key, 1), message))
 
     for key in data:
         if key not in _KNOWN:
-            report(str(key), f"unknown key {key!r} (known keys: {', '.join(KEYS)})")
+            report(str(key), f"unknown key {brief(key)} (known keys: {', '.join(KEYS)})")
     for key in REQUIRED:
         if data.get(key) in (None, ""):
             problems.append(Problem(path, 1, f"{key} is missing"))
@@ -86,9 +98,9 @@ def read_metadata(
             continue
         setattr(meta, key, value)
     if meta.id and meta.id != incident_id:
-        report("id", f"id {meta.id!r} does not match the directory name {incident_id!r}")
+        report("id", f"id {brief(meta.id)} does not match the directory name {incident_id!r}")
     if meta.severity and meta.severity not in severities:
-        report("severity", f"severity {meta.severity!r} is not one of {', '.join(severities)}")
+        report("severity", f"severity {brief(meta.severity)} is not one of {', '.join(severities)}")
 
     services = data.get("services")
     if services is not None:
@@ -102,7 +114,7 @@ def read_metadata(
         try:
             meta.times[key] = _as_time(value)
         except ValueError as exc:
-            report(key, f"{key} {value!s} is not a valid time: {exc}")
+            report(key, f"{key} {brief(value, quoted=False)} is not a valid time: {exc}")
             meta.times[key] = None
 
     known = [(key, meta.times[key]) for key in MILESTONES if meta.times.get(key) is not None]

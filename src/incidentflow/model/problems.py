@@ -46,3 +46,20 @@ class Problem(Record):
             "message": self.message,
             "incomplete": self.incomplete,
         }
+
+
+def brief(value: object, *, width: int = 60, quoted: bool = True) -> str:
+    """A short rendering of a value read from a file, for a message: a value of any size
+    (a huge string, a deeply nested list) costs a few dozen characters to show. Strings are
+    shown as Python literals, or as they are with ``quoted=False``."""
+    if not quoted and not isinstance(value, (list, tuple, dict, set)):
+        value = str(value)  # a date, a number: as it reads
+        return value if len(value) <= width else value[:width] + "…"
+    if isinstance(value, str):
+        return repr(value if len(value) <= width else value[:width] + "…")
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxlevel, shown.maxlist, shown.maxdict, shown.maxtuple = 2, 4, 4, 4
+    shown.maxstring = shown.maxother = width
+    return shown.repr(value)

@@ -12,8 +12,8 @@ from incidentflow.errors import IncidentError
 from incidentflow.git.repo import Git, find_root
 from incidentflow.git.snapshot import WorkingTree
 from incidentflow.model import ids
-from incidentflow.model.coderefs import Resolver
 from incidentflow.model.config import Config, load_config
+from incidentflow.model.grounding import Resolver, head_resolver
 from incidentflow.model.incidents import IncidentReport, evaluate
 from incidentflow.model.stages import POSTMORTEM
 
@@ -61,17 +61,8 @@ class Workspace:
         return ids.list_ids(self.config.incidents_path)
 
     def head_resolver(self) -> Resolver:
-        """Resolves code references against HEAD, as `incident check` does."""
-        head = self.git.head()
-        label = "HEAD" if head else "HEAD (the repository has no commits yet)"
-
-        def read(name: str) -> tuple[str, bytes] | None:
-            if head is None and not name.endswith("^{commit}"):
-                return None
-            found = self.git.objects.read(name)
-            return (found.kind, found.data) if found else None
-
-        return Resolver(read, base="HEAD", base_label=label)
+        """Judges code references as `incident check` does (see `grounding`)."""
+        return head_resolver(self.git)
 
     def report(self, incident_id: str, *, with_refs: bool = True) -> IncidentReport:
         """Evaluate one incident in the working tree."""

@@ -22,7 +22,7 @@ _NUMBER = 4  # bytes of a chunk number in the work pipe
 
 
 class WorkerFailed(Exception):
-    """A worker process ended without sending its results."""
+    """The cause given to a worker's exception: the traceback it had in the worker."""
 
 
 def map_in_processes(
@@ -61,6 +61,8 @@ def _forked(
     starts = range(0, len(items), size)
     work, orders = os.pipe()
     children: dict[int, int] = {}  # pid: its results pipe, until it is waited for
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    interrupt = signal.SIG_IGN if ignored else signal.SIG_DFL
     try:
         for _ in range(workers):
             results, output = os.pipe()
@@ -76,7 +78,9 @@ def _forked(
                 raise
             if pid == 0:  # the worker: it must never return into the caller's code
                 try:
-                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    # A plain signal, unless this process ignores Ctrl-C (a background job
+                    # of a script): then its workers ignore it too.
+                    signal.signal(signal.SIGINT, interrupt)
                     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                     os.close(orders)  # so that the work pipe ends when the parent's writes do
                     os.close(results)
@@ -101,6 +105,11 @@ def _forked(
             os.close(results)
             _, status = os.waitpid(pid, 0)
             done.update(_results(payload, status))
+        # A worker killed from outside (the OOM killer, a stray `kill`) sent nothing: its
+        # share of the work is done here instead.
+        for number in range(len(starts)):
+            if number not in done:
+                done[number] = [function(item) for item in items[starts[number] :][:size]]
     finally:
         os.close(work)
         if orders != -1:
@@ -166,13 +175,12 @@ def _read_all(results: int) -> bytes:
 
 
 def _results(payload: bytes, status: int) -> dict[int, list[R]]:
-    """A worker's results; or its exception, raised; or WorkerFailed if it sent neither."""
+    """A worker's results; or its exception, raised; or none when it died without sending
+    them (its chunks are then missing)."""
     try:
         ok, found = pickle.loads(payload)
     except Exception:  # nothing sent, or cut short: the worker died
-        code = os.waitstatus_to_exitcode(status)
-        how = f"was killed by signal {-code}" if code < 0 else f"exited with {code}"
-        raise WorkerFailed(f"a worker process ended without its results (it {how})") from None
+        return {}
     if ok:
         result: dict[int, list[R]] = found
         return result

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from incidentflow.model.problems import brief
 from incidentflow.model.times import parse_iso
 
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[*+]\s+|-(?=\d))?\d{4}-\d{2}-\d{2}[T ]\d")
@@ -69,7 +70,7 @@ def parse_timeline(text: str) -> tuple[list[Entry], list[Skipped]]:
         try:
             when = parse_iso(match.group("time"))
         except ValueError as exc:
-            skipped.append(Skipped(number, f"bad time {match.group('time')!r}: {exc}"))
+            skipped.append(Skipped(number, f"bad time {brief(match.group('time'))}: {exc}"))
             continue
         entry = Entry(
             when, match.group("text").strip(), (match.group("author") or "").strip(), number

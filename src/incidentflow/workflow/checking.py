@@ -1,18 +1,20 @@
 """`incident check`: every blocking problem of the chosen incidents, in the working tree.
 
 Goal checks that depend only on an incident's own files are cached by content (see
-evalcache); code references are resolved against HEAD on every run, since HEAD moves.
+evalcache); code references are judged on every run (see `model/grounding`), since HEAD
+moves: at HEAD or in the working tree, and those that fail there, as the code was when
+their line was written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from incidentflow.model.coderefs import CodeRef, parse_ref
+from incidentflow.model.coderefs import parse_ref
 from incidentflow.model.goals import document_refs
 from incidentflow.model.incidents import blocking_problems, evaluate, incident_dir
 from incidentflow.model.problems import Problem
-from incidentflow.model.stages import DIAGNOSIS
 from incidentflow.model.workspace import Workspace
 from incidentflow.speed.evalcache import ContentCache
 
@@ -29,7 +31,8 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
         found = cache.results("check", directories, _evaluate)
         reasons: dict[str, str | None] = {}  # by reference text: HEAD is the same for all
         for incident_id in incident_ids:
-            found_problems, refs = found[incident_id]
+            found_problems, refs, started_at = found[incident_id]
+            started = dt.datetime.fromisoformat(started_at) if started_at else None
             own = [
                 Problem(path, line, message, incomplete)
                 for path, line, message, incomplete in found_problems
@@ -39,7 +42,12 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
                     ref = parse_ref(text)
                     reasons[text] = resolver.problem(ref) if ref is not None else None
                 if reasons[text]:
-                    own.append(Problem(path, line, f"code reference {reasons[text]}"))
+                    # It does not resolve now; it may have when its line was written.
+                    ref = parse_ref(text, line=line)
+                    assert ref is not None
+                    verdict = resolver.judge(ref, path=path, line=line, started=started)
+                    if verdict.reason:
+                        own.append(Problem(path, line, f"code reference {verdict.reason}"))
             problems += sorted(own, key=lambda p: (p.path, p.line or 0)) if len(own) > 1 else own
         cache.save()
     finally:
@@ -52,16 +60,19 @@ _WORKSPACE: Workspace | None = None
 
 
 def _evaluate(incident_id: str) -> list[Any]:
-    """The cacheable part of a check: problems from the files alone, and the refs to resolve
-    (a list of the two: it is stored in the cache as JSON)."""
+    """The cacheable part of a check: problems from the files alone, the refs to resolve (of
+    every stage) and the start time their fallback needs (a list of the three: it is stored
+    in the cache as JSON)."""
     workspace = _WORKSPACE
     assert workspace is not None
     report = evaluate(workspace.tree, workspace.config, incident_id)
-    refs: list[CodeRef] = []
-    diagnosis = report.result(DIAGNOSIS)
-    if diagnosis is not None and diagnosis.exists:
-        refs = document_refs(diagnosis.doc)
+    refs: list[list[Any]] = []
+    for result in report.stages:
+        if result.exists and result.text:
+            refs += [[result.path, ref.line, ref.text] for ref in document_refs(result.doc)]
+    started = report.meta.time("started_at")
     return [
         [[p.path, p.line, p.message, p.incomplete] for p in blocking_problems(report)],
-        [[diagnosis.path if diagnosis else "", ref.line, ref.text] for ref in refs],
+        refs,
+        started.isoformat() if started else None,
     ]

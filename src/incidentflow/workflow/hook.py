@@ -11,8 +11,8 @@ from pathlib import Path
 from incidentflow.errors import ExitCode, IncidentError
 from incidentflow.git.repo import Git, find_root
 from incidentflow.git.snapshot import StagedIndex
-from incidentflow.model.coderefs import Resolver
 from incidentflow.model.config import Config, load_config
+from incidentflow.model.grounding import index_resolver
 from incidentflow.model.ids import ID_PATTERN
 from incidentflow.model.incidents import blocking_problems, evaluate, incident_dir
 from incidentflow.model.metadata import METADATA_NAME
@@ -73,7 +73,7 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
         if check_all:
             # One index read for everything: with many incidents the index itself is large.
             pathspecs = [config.incidents_dir + "/", index_file]
-            staged = StagedIndex(git, git.staged_blobs(pathspecs))
+            staged = StagedIndex(git, git.staged(pathspecs))
             ids = touched_incidents(config, staged.paths())
             if not ids:
                 return 0
@@ -82,10 +82,10 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             if not ids:
                 return 0
             pathspecs = [*(incident_dir(config, i) + "/" for i in ids), index_file]
-            staged = StagedIndex(git, git.staged_entries(pathspecs))
+            staged = StagedIndex(git, git.staged(pathspecs))
             # An incident with nothing left in the index is being deleted: nothing to check.
             ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
-        resolver = _index_resolver(git)
+        resolver = index_resolver(git, staged.read)
         finishing = _finishing(config, files)
         problems: list[Problem] = []
         landing_reports: list[IncidentReport] = []
@@ -149,18 +149,3 @@ def _finishing(config: Config, files: list[str]) -> set[str]:
     deciding = {POSTMORTEM.filename, METADATA_NAME}
     named = [name for name in files if name.replace("\\", "/").rpartition("/")[2] in deciding]
     return set(touched_incidents(config, named))
-
-
-def _index_resolver(git: Git) -> Resolver:
-    """Resolve code references against the index: the tree this commit will record."""
-
-    def read(name: str) -> tuple[str, bytes] | None:
-        found = git.staged_object(name[1:]) if name.startswith(":") else git.objects.read(name)
-        return (found.kind, found.data) if found else None
-
-    return Resolver(
-        read,
-        base="",
-        base_label="the index (what this commit will contain)",
-        index_has_dir=git.has_staged_under,
-    )

@@ -77,8 +77,9 @@ def init_repository(
         result.plan(incidents / ".gitkeep", "", config.incidents_dir + "/")
     _ensure_file(root / CONFIG_NAME, DEFAULT_CONFIG, result, CONFIG_NAME)
     # Incidents kept at the top level ("incidents_dir: .") are one directory deep.
-    timelines = "*" if config.incidents_dir == "." else f"{config.incidents_dir}/**"
-    _ensure_line(root / ".gitattributes", f"{timelines}/timeline.md merge=union", result)
+    timelines = "*" if config.incidents_dir == "." else f"{_glob_literal(config.incidents_dir)}/**"
+    pattern = _attribute_pattern(f"{timelines}/timeline.md")
+    _ensure_line(root / ".gitattributes", f"{pattern} merge=union", result)
     if git_hook:
         _install_git_hook(hooks_dir, result, force=force, root=root)
     else:
@@ -87,6 +88,27 @@ def init_repository(
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, text)
     return result
+
+
+_GLOB = re.compile(r"([*?\[\\])")
+
+
+def _glob_literal(path: str) -> str:
+    """``path`` as a gitattributes glob that matches only itself (`ops[1]` → `ops\\[1\\]`)."""
+    return _GLOB.sub(r"\\\1", path)
+
+
+def _attribute_pattern(pattern: str) -> str:
+    """A pattern as a line of `.gitattributes` must spell it: C-quoted when it holds a space,
+    a quote or a control character, or starts like a comment or a negation."""
+    if not re.search(r'[\s"\x00-\x1f\x7f]', pattern) and not pattern.startswith(("#", "!")):
+        return pattern
+    escapes = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    body = "".join(
+        escapes.get(ch) or (f"\\{ord(ch):03o}" if ord(ch) < 32 or ord(ch) == 127 else ch)
+        for ch in pattern
+    )
+    return f'"{body}"'
 
 
 def _ensure_file(path: Path, text: str, result: SetupResult, shown: str) -> None:
@@ -129,6 +151,8 @@ def _hook_block(indent: str, incidents_dir: str) -> list[str]:
         f"{indent}      language: system",
         f"{indent}      files: {pattern}",
         f"{indent}      require_serial: true",
+        # git runs no pre-commit hook for a merge it commits itself.
+        f"{indent}      stages: [pre-commit, pre-merge-commit]",
     ]
 
 
@@ -238,6 +262,10 @@ def _insert_lines(text: str, at: int | None, block: list[str], *, replace: bool 
     return "".join(lines)
 
 
+# git runs no pre-commit hook for a merge it commits itself: pre-merge-commit covers that.
+GIT_HOOKS = ("pre-commit", "pre-merge-commit")
+
+
 def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root: Path) -> None:
     template = (
         resources.files("incidentflow")
@@ -247,21 +275,25 @@ def _install_git_hook(hooks_dir: Path, result: SetupResult, *, force: bool, root
     )
     # Quoted for sh: an interpreter path may hold spaces, quotes or `$`.
     script = template.replace("@PYTHON@", shlex.quote(sys.executable))
-    target = hooks_dir / "pre-commit"
-    shown = os.path.relpath(target, root)
-    existing = _read(target, shown)
-    if existing == script:
-        result.unchanged.append(shown)
-        return
-    ours = existing is not None and "incident init --git-hook" in existing
-    if existing is not None and not ours and not force:
-        raise IncidentError(
-            f"{shown} already exists and is not incidentflow's hook; "
-            "rerun with --force to replace it, or call `incident hook` from it"
-        )
-    hooks_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(target, script)
-    os.chmod(target, 0o755)
-    if existing is None:
-        result.created.append(shown)
-    result.changed.append(shown)
+    planned = []
+    for name in GIT_HOOKS:
+        target = hooks_dir / name
+        shown = os.path.relpath(target, root)
+        existing = _read(target, shown)
+        if existing == script:
+            result.unchanged.append(shown)
+            continue
+        ours = existing is not None and "incident init --git-hook" in existing
+        if existing is not None and not ours and not force:
+            raise IncidentError(
+                f"{shown} already exists and is not incidentflow's hook; "
+                "rerun with --force to replace it, or call `incident hook` from it"
+            )
+        planned.append((target, shown, existing is None))
+    for target, shown, created in planned:  # both checked before either is written
+        hooks_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target, script)
+        os.chmod(target, 0o755)
+        if created:
+            result.created.append(shown)
+        result.changed.append(shown)
