@@ -187,3 +187,24 @@ def test_text_put_before_an_entry_is_drift_too(repo: Repo) -> None:
     assert f"the entry for {incident_id} differs from its postmortem: text " in drift.stdout
     assert incident("changelog").exit_code == 0
     assert repo.read("CHANGELOG.md") == text
+
+
+def test_a_changelog_with_conflict_markers_is_left_for_a_person(repo: Repo) -> None:
+    incident_id = finished(repo)
+    conflicted = (
+        "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n<<<<<<< HEAD\n- Ours.\n=======\n"
+        "- Theirs.\n>>>>>>> topic\n"
+    )
+    repo.write("CHANGELOG.md", conflicted)
+    result = incident("changelog")
+    assert (result.exit_code, result.stdout, result.stderr.splitlines()[-1]) == (
+        2,
+        "",
+        "error: CHANGELOG.md:7: has merge conflict markers; resolve them, then add the entry "
+        "(commit again, or run `incident changelog`)",
+    )
+    assert repo.read("CHANGELOG.md") == conflicted
+    assert (
+        incident("changelog", "--check").stdout
+        == f"CHANGELOG.md: missing the entry for {incident_id}\n"
+    )

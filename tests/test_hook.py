@@ -802,3 +802,24 @@ def test_without_pre_commit_a_removed_entry_is_simply_added_again(
     assert hook(stage_path(incident_id, 4)).stdout == added_message(incident_id)
     repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
     assert hook(stage_path(incident_id, 4)).stdout == added_message(incident_id)
+
+
+def test_a_changelog_left_in_a_merge_conflict_is_named(repo: Repo, hook: HookRunner) -> None:
+    app_file(repo)
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
+    repo.commit_all("changelog")
+    repo.git("switch", "-q", "-c", "topic")
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG.replace("flickers", "flickers on Safari"))
+    repo.commit_all("theirs")
+    repo.git("switch", "-q", "main")
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG.replace("flickers", "flickers on load"))
+    repo.commit_all("ours")
+    merged = subprocess.run(["git", "merge", "-q", "topic"], cwd=repo.root, capture_output=True)
+    assert merged.returncode != 0
+    incident_id = finished_postmortem(repo)
+    result = hook(stage_path(incident_id, 4))
+    assert (result.code, result.stdout, result.stderr) == (
+        2,
+        "",
+        "error: CHANGELOG.md: has unresolved merge conflicts; resolve them and `git add` it\n",
+    )

@@ -23,7 +23,7 @@ from incidentflow.changelog.formats import GENERATED, KEEP_A_CHANGELOG, Layout
 from incidentflow.errors import IncidentError
 from incidentflow.files.atomic import write_in_tree
 from incidentflow.files.repo_paths import ensure_inside
-from incidentflow.files.textfile import decode
+from incidentflow.files.textfile import conflict_marker_line, decode
 from incidentflow.git.repo import Git
 from incidentflow.git.snapshot import StagedIndex, WorkingTree
 from incidentflow.model.config import Config
@@ -289,6 +289,13 @@ def _write_lines(layout: Layout, config: Config, todo: list[Verdict]) -> None:
     relpath = layout.changelog or layout.shown
     raw = TreeFiles(config).read(relpath)
     text = None if raw is None else decode(raw, path=relpath).removeprefix("\ufeff")
+    conflicted = None if text is None else conflict_marker_line(text)
+    if conflicted is not None:
+        # Which side of the conflict the entry belongs to is for a person to decide.
+        raise IncidentError(
+            f"{relpath}:{conflicted}: has merge conflict markers; resolve them, then add the "
+            "entry (commit again, or run `incident changelog`)"
+        )
     stale = {v.entry.incident_id: v.entry for v in todo if v.state == STALE}
     missing = [v.entry for v in todo if v.state == MISSING]
     try:
