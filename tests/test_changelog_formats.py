@@ -469,3 +469,17 @@ def test_the_format_is_shown_by_incident_changelog(repo: Repo) -> None:
         "changelog: towncrier news fragments in newsfragments/, type bugfix "
         "([tool.towncrier] in pyproject.toml)\n",
     )
+
+
+def test_a_file_where_the_fragment_directory_goes_is_one_clear_error(repo: Repo) -> None:
+    repo.write("pyproject.toml", TOWNCRIER_MD)
+    incident_id = finished(repo)
+    repo.write("newsfragments", "not a directory\n")
+    result = incident("changelog")
+    assert (result.exit_code, result.stdout, result.stderr.splitlines()[-1]) == (
+        2,
+        "",
+        f"error: newsfragments: is not a directory, so "
+        f"newsfragments/+incident-{incident_id}.bugfix.md cannot be written",
+    )
+    assert repo.read("newsfragments") == "not a directory\n"

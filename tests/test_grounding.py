@@ -172,8 +172,7 @@ def test_bare_file_names_are_found_where_they_are_tracked(repo: Repo) -> None:
             "b/settings.py; give the path"
         ),
         "`remove_capcity.py:3`": (
-            "code reference `remove_capcity.py:3` does not exist in HEAD; did you mean "
-            f"{CAPACITY}?"
+            f"code reference `remove_capcity.py:3` does not exist in HEAD; did you mean {CAPACITY}?"
         ),
     }
     for written, expected in cases.items():

@@ -7,6 +7,7 @@ the working tree in step: it adds what is missing and rewrites what drifted.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import re
@@ -277,9 +278,7 @@ def write(layout: Layout, config: Config, verdicts: list[Verdict]) -> list[Verdi
         _write_lines(layout, config, todo)
         return todo
     for verdict in todo:
-        path = config.root / verdict.path
-        _make_parent(config, verdict.path)
-        write_in_tree(config.root, path, layout.fragment(verdict.entry))
+        _write(config, verdict.path, layout.fragment(verdict.entry))
     return todo
 
 
@@ -311,16 +310,26 @@ def _write_lines(layout: Layout, config: Config, todo: list[Verdict]) -> None:
         raise IncidentError(f"{layout.shown}: cannot add the entry: {exc}") from None
     if raw is not None and raw.startswith(b"\xef\xbb\xbf"):
         updated = "\ufeff" + updated
-    _make_parent(config, relpath)
-    write_in_tree(config.root, config.root / layout.shown, updated)
+    _write(config, relpath, updated, through=layout.shown)
 
 
-def _make_parent(config: Config, relpath: str) -> None:
-    """Create the directory a new file goes in, once sure it stays inside the tree."""
+def _write(config: Config, relpath: str, text: str, *, through: str | None = None) -> None:
+    """Write a user's file atomically, creating its directory (inside the tree) if need be;
+    ``through`` is the name it is known by when that is a symlink to ``relpath``."""
     parent = posixpath.dirname(relpath)
-    if parent:
-        ensure_inside(config.root, config.root / parent, shown=parent)
-        os.makedirs(config.root / parent, exist_ok=True)
+    if parent and os.path.lexists(config.root / parent) and not os.path.isdir(config.root / parent):
+        raise IncidentError(f"{parent}: is not a directory, so {relpath} cannot be written")
+    try:
+        if parent:
+            ensure_inside(config.root, config.root / parent, shown=parent)
+            os.makedirs(config.root / parent, exist_ok=True)
+        write_in_tree(config.root, config.root / (through or relpath), text)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise  # no room: said as such where every command says it
+        where = exc.filename if isinstance(exc.filename, str) else relpath
+        shown = os.path.relpath(where, config.root) if os.path.isabs(where) else where
+        raise IncidentError(f"{shown}: cannot write: {exc.strerror}") from None
 
 
 def _text(files: Files, relpath: str | None) -> str | None:
