@@ -7,7 +7,12 @@ from hypothesis import given, settings
 from test_changelog import INTRO, LINE_A, LINE_B, A, B, assert_only_inserted, changelogs, doc
 
 from incidentflow.changelog.entries import ChangelogEntry, differences, entry_line, item_text
-from incidentflow.changelog.keepachangelog import insert_entries, locate, rewrite_entries
+from incidentflow.changelog.keepachangelog import (
+    insert_entries,
+    locate,
+    locate_all,
+    rewrite_entries,
+)
 
 V100 = ("## [1.0.0] - 2026-01-01", "", "### Added", "", "- First release.")
 NEW_SECTION = ("## [Unreleased]", "", "### Fixed", "", LINE_A, "")
@@ -280,3 +285,9 @@ def test_a_rewrite_changes_only_an_unreleased_line(text: str) -> None:
     else:
         assert after == with_a
     assert rewrite_entries(after, {A.incident_id: A_EDITED}) == after
+
+
+def test_locate_all_reads_the_file_once_for_many() -> None:
+    found = locate_all(UNRELEASED, [A.incident_id, B.incident_id, "2026-01-01-absent"])
+    assert sorted(found) == sorted([A.incident_id, B.incident_id])
+    assert found[A.incident_id] == locate(UNRELEASED, A.incident_id)

@@ -9,6 +9,7 @@ lines is kept, so a human-edited changelog never gets reformatted.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 
@@ -36,6 +37,7 @@ _PREAMBLE = (
 # with the parser's; str.splitlines would also split on form feeds and the like.
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _LINK_REF = re.compile(r" {0,3}\[[^\]]+\]:")
+_MARKER = re.compile(r"<!-- incident:(\S+?) -->")
 _BULLET = re.compile(r"[ \t]*[-*+](?:[ \t]+|(?=[\r\n]|$))")
 
 
@@ -107,15 +109,24 @@ def insert_entries(
 
 def locate(text: str, incident_id: str, *, section: str = "Unreleased") -> Found | None:
     """Find the incident's line by its marker, and tell whether it is still unreleased."""
+    return locate_all(text, [incident_id], section=section).get(incident_id)
+
+
+def locate_all(
+    text: str, incident_ids: Sequence[str], *, section: str = "Unreleased"
+) -> dict[str, Found]:
+    """:func:`locate` for several incidents, reading the file's structure once."""
     shape = _Shape(text, section)
-    place = shape.place(incident_id)
-    if place is None:
-        return None
-    return Found(
-        line=place[0] + 1,
-        current=shape.current(place),
-        released_under=shape.version_of(place[0] + 1),
-    )
+    found: dict[str, Found] = {}
+    for incident_id in incident_ids:
+        place = shape.place(incident_id)
+        if place is not None:
+            found[incident_id] = Found(
+                line=place[0] + 1,
+                current=shape.current(place),
+                released_under=shape.version_of(place[0] + 1),
+            )
+    return found
 
 
 def rewrite_entries(
@@ -161,6 +172,11 @@ class _Shape:
             self.section_end = len(self.lines) if ending is None else ending.line - 1
         first_break = text.find("\n")
         self.nl = "\r\n" if first_break > 0 and text[first_break - 1] == "\r" else "\n"
+        # 0-based, for finding an incident's item among many.
+        self._item_list = [line - 1 for line in self.items]
+        self._item_starts = frozenset(self._item_list)
+        self._heading_starts = frozenset(h.line - 1 for h in self.headings)
+        self._marker_lines: dict[str, list[int]] | None = None
 
     def block_end(self, heading: Heading) -> int:
         """The 0-based index where the block under ``heading`` ends (the next heading)."""
@@ -190,21 +206,21 @@ class _Shape:
     def place(self, incident_id: str) -> tuple[int, int, str, int] | None:
         """The lines of the incident's list item: first and last index, the bullet prefix of
         the first, and where the marker ends in the last; None when it has no marker."""
-        key = marker(incident_id)
-        hits = [i for i, line in enumerate(self.lines) if key in line]
+        hits = self._markers().get(incident_id)
         if not hits:
             return None
-        starts = set(self.items)
+        starts = self._item_starts
         # A marker on a list item beats one quoted elsewhere (in a comment, say).
-        last = next((i for i in hits if i + 1 in starts), hits[0])
+        last = next((i for i in hits if i in starts), hits[0])
+        key = marker(incident_id)
         end = self.lines[last].index(key) + len(key)
         first = last
         if not _BULLET.match(self.lines[last]):
             # The item may be wrapped over several lines: go up to its bullet.
-            start = max((s - 1 for s in starts if s - 1 < last), default=None)
-            headings = {h.line - 1 for h in self.headings}
+            above = bisect.bisect_left(self._item_list, last)
+            start = self._item_list[above - 1] if above else None
             if start is not None and not any(
-                _blank(self.lines[i]) or _BULLET.match(self.lines[i]) or i in headings
+                _blank(self.lines[i]) or _BULLET.match(self.lines[i]) or i in self._heading_starts
                 for i in range(start + 1, last + 1)
             ):
                 first = start
@@ -212,6 +228,16 @@ class _Shape:
         indent = len(self.lines[first]) - len(self.lines[first].lstrip(" \t"))
         prefix = bullet[0] if bullet else self.lines[first][:indent]
         return first, last, prefix, end
+
+    def _markers(self) -> dict[str, list[int]]:
+        """The 0-based lines each incident's marker is on, found in one pass."""
+        if self._marker_lines is None:
+            self._marker_lines = {}
+            for index, line in enumerate(self.lines):
+                if "<!-- incident:" in line:
+                    for found in _MARKER.finditer(line):
+                        self._marker_lines.setdefault(found[1], []).append(index)
+        return self._marker_lines
 
     def current(self, place: tuple[int, int, str, int]) -> str:
         """The item's text after its bullet, up to the end of its marker, on one line."""

@@ -23,12 +23,17 @@ from incidentflow.changelog.entries import (
 from incidentflow.changelog.formats import GENERATED, KEEP_A_CHANGELOG, Layout
 from incidentflow.errors import IncidentError
 from incidentflow.files.atomic import write_in_tree
+from incidentflow.files.markdown_sections import split_lines
 from incidentflow.files.repo_paths import ensure_inside
 from incidentflow.files.textfile import conflict_marker_line, decode
 from incidentflow.git.repo import Git
 from incidentflow.git.snapshot import StagedIndex, WorkingTree
 from incidentflow.model.config import Config
 from incidentflow.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
+if TYPE_CHECKING:
+    from incidentflow.changelog.keepachangelog import Found
 
 _BULLET_PREFIX = re.compile(r"[ \t]*(?:[-*+][ \t]+)?")
 
@@ -133,9 +138,8 @@ class StagedFiles(Files):
 
 def released_note(verdict: Verdict) -> str:
     """One line: a released entry is never rewritten, though its postmortem changed."""
-    version = (
-        f"released under {verdict.detail}" if verdict.detail else "outside the unreleased section"
-    )
+    label = verdict.detail if len(verdict.detail) <= 60 else verdict.detail[:59] + "…"
+    version = f"released under {label}" if label else "outside the unreleased section"
     return (
         f"{verdict.where}: the entry for {verdict.entry.incident_id} is {version} and stays "
         "as it is, though its postmortem's Changelog entry now reads differently"
@@ -164,20 +168,28 @@ def review(
 def _review_lines(layout: Layout, files: Files, entries: list[ChangelogEntry]) -> list[Verdict]:
     path = layout.changelog or layout.shown
     text = _text(files, path)
+    if text is None:
+        return [Verdict(entry, MISSING, path) for entry in entries]
+    # A line written as the entry reads, wherever it is, is in step: most commits need no
+    # more than this, and no parse of the file.
+    as_written = {_BULLET_PREFIX.sub("", line, count=1).rstrip() for line in split_lines(text)}
+    unsure = [e.incident_id for e in entries if item_text(e) not in as_written]
+    located: dict[str, Found] = {}
+    if unsure:
+        from incidentflow.changelog.keepachangelog import locate_all
+
+        located = locate_all(text, unsure, section=layout.section)
     verdicts = []
     for entry in entries:
-        wanted = item_text(entry)
-        if text is not None and _written_as_is(text, wanted):
-            # The line as written, wherever it is: in step, with no need to parse the file.
-            verdicts.append(Verdict(entry, PRESENT, path, current=" ".join(wanted.split())))
+        wanted = " ".join(item_text(entry).split())
+        if entry.incident_id not in unsure:
+            verdicts.append(Verdict(entry, PRESENT, path, current=wanted))
             continue
-        from incidentflow.changelog.keepachangelog import locate  # only when not as written
-
-        found = None if text is None else locate(text, entry.incident_id, section=layout.section)
+        found = located.get(entry.incident_id)
         if found is None:
             verdicts.append(Verdict(entry, MISSING, path))
             continue
-        state = PRESENT if found.current == " ".join(wanted.split()) else STALE
+        state = PRESENT if found.current == wanted else STALE
         detail = "" if state == PRESENT else differences(found.current, entry)
         if state == STALE and found.released_under is not None:
             state, detail = RELEASED, found.released_under
@@ -208,17 +220,6 @@ def commits_naming(git: Git, ids: list[str]) -> Callable[[str], bool]:
         return re.search(pattern, messages, re.IGNORECASE) is not None
 
     return named
-
-
-def _written_as_is(text: str, wanted: str) -> bool:
-    """Whether a line of ``text`` is ``wanted`` after nothing but a bullet."""
-    at = text.find(wanted)
-    while at != -1:
-        start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
-        if _BULLET_PREFIX.fullmatch(text[start:at]):
-            return True
-        at = text.find(wanted, at + 1)
-    return False
 
 
 def _review_generated(
