@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-from test_changelog import INTRO, LINE_A, LINE_B, A, B, assert_only_inserted, changelogs, doc
+from test_changelog import (
+    INTRO,
+    LINE_A,
+    LINE_B,
+    A,
+    B,
+    any_text,
+    assert_only_inserted,
+    changelogs,
+    doc,
+)
 
 from incidentflow.changelog.entries import ChangelogEntry, differences, entry_line, item_text
 from incidentflow.changelog.keepachangelog import (
@@ -291,3 +301,14 @@ def test_locate_all_reads_the_file_once_for_many() -> None:
     found = locate_all(UNRELEASED, [A.incident_id, B.incident_id, "2026-01-01-absent"])
     assert sorted(found) == sorted([A.incident_id, B.incident_id])
     assert found[A.incident_id] == locate(UNRELEASED, A.incident_id)
+
+
+@settings(max_examples=300)
+@given(any_text)
+def test_locate_and_rewrite_take_any_text(text: str) -> None:
+    with_a = insert_entries(text, [A])
+    found = locate(with_a, A.incident_id)
+    assert found is not None
+    after = rewrite_entries(with_a, {A.incident_id: A_EDITED})
+    assert rewrite_entries(after, {A.incident_id: A_EDITED}) == after
+    assert (item_text(A_EDITED) in after) == (found.released_under is None)

@@ -43,13 +43,18 @@ class Outcome(Record):
         self.lines.append((True, text))
 
 
-def sync_changelog(*, config: Config, reports: Sequence[IncidentReport], check: bool) -> Outcome:
-    """Judge every finished postmortem's entry; without ``check``, write what is missing."""
+def sync_changelog(
+    *, config: Config, git: Git, reports: Sequence[IncidentReport], check: bool
+) -> Outcome:
+    """Judge every finished postmortem's entry; without ``check``, write what is missing.
+
+    ``git`` answers, for a changelog generated from commits, which commits name an incident.
+    """
     layout = detect(config)
     entries = finished_entries(reports, config, relative_to=layout.link_base)
     committed = None
     if layout.kind == GENERATED:
-        committed = commits_naming(Git(config.root), [e.incident_id for e in entries])
+        committed = commits_naming(git, [e.incident_id for e in entries])
     verdicts = review(layout, TreeFiles(config), entries, committed=committed)
     outcome = Outcome()
     if not check:

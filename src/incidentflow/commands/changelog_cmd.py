@@ -34,7 +34,7 @@ def command(ctx: click.Context, check_only: bool) -> None:
         evaluate(workspace.tree, config, incident_id, only=[POSTMORTEM])
         for incident_id in workspace.ids()
     ]
-    outcome = sync_changelog(config=config, reports=reports, check=check_only)
+    outcome = sync_changelog(config=config, git=workspace.git, reports=reports, check=check_only)
     for to_stderr, line in outcome.lines:
         click.echo(line, err=to_stderr)
     ctx.exit(int(ExitCode.FAILED) if outcome.failed else 0)
