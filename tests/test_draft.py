@@ -86,7 +86,7 @@ def test_the_full_prompt_reaches_the_model(triage: Path) -> None:
 def test_sections_stay_drafts_until_accepted(repo: Repo, triage: Path) -> None:
     answer = {
         "raw": "## Symptoms\n500s on POST /checkout.\n\n## Impact\n30% of checkouts.\n\n"
-        "## Mitigation\nFlag off.\n\n## Containment evidence\n5xx back to baseline.\n\n## Bonus\nextra"
+        "## Mitigation\nFlag retry_v2 turned off.\n\n## Containment evidence\n5xx back to baseline.\n\n## Bonus\nextra"
     }
     # A repository template may shape the prompt; echo answers a JSON prompt's "raw" verbatim.
     repo.write(".incident.yaml", "templates_dir: tpl\n")
@@ -100,7 +100,7 @@ def test_sections_stay_drafts_until_accepted(repo: Repo, triage: Path) -> None:
         "**Bonus**\n\nextra",
         "500s on POST /checkout.",
         "30% of checkouts.",
-        "Flag off.",
+        "Flag retry_v2 turned off.",
         "5xx back to baseline.",
     ]
     check = incident("next")

@@ -12,10 +12,10 @@ from conftest import Repo, git, incident
 
 ID = "2026-11-25-checkout"
 TRIAGE_DONE = {
-    "Symptoms": "500s.",
-    "Impact": "All users.",
-    "Mitigation": "Flag off.",
-    "Containment evidence": "Graph flat.",
+    "Symptoms": "500s on checkout.",
+    "Impact": "All users in Europe.",
+    "Mitigation": "Flag retry_v2 turned off.",
+    "Containment evidence": "The error graph is flat.",
 }
 
 
@@ -69,7 +69,7 @@ def committed(repo: Repo) -> Path:
 
 
 def unfill_impact(triage: Path) -> None:
-    triage.write_text(triage.read_text().replace("All users.", "TODO"))
+    triage.write_text(triage.read_text().replace("All users in Europe.", "TODO"))
 
 
 def assert_unfilled_impact_is_reported() -> None:
@@ -255,7 +255,7 @@ def test_a_tampered_entry_is_not_trusted_for_other_content(repo: Repo, committed
             data["entries"][key] = [[], []]  # no problems, no references
     cache_file(repo).write_text(json.dumps(data))
     triage = committed / "01-triage.md"
-    triage.write_text(triage.read_text().replace("Flag off.", "TODO"))
+    triage.write_text(triage.read_text().replace("Flag retry_v2 turned off.", "TODO"))
     repo.commit_all("unfill mitigation")
     assert incident("check", "--all").exit_code == 1
 
@@ -341,7 +341,7 @@ def test_a_file_changed_while_results_are_computed_is_not_cached(
 
     def edited_meanwhile(incident_id: str) -> object:
         time.sleep(0.05)  # past the file system clock's coarseness
-        triage.write_text(unfilled.replace("TODO", "All users.", 1))
+        triage.write_text(unfilled.replace("TODO", "All users in Europe.", 1))
         return evaluate(incident_id)
 
     with monkeypatch.context() as patched:

@@ -86,7 +86,7 @@ def fill(repo: Repo, relpath: str, texts: dict[str, str] | None = None) -> None:
         if heading:
             section = heading.group(1)
         if line.strip() == "TODO":
-            line = chosen.get(section, WRITTEN)
+            line = chosen.get(section, f"{section}: {WRITTEN}")
         lines.append(line)
         if section == "Action items" and re.fullmatch(r"\|[-| :]+\|", line.strip()):
             lines.append(ACTION_ROW)

@@ -83,7 +83,7 @@ def test_a_broken_config_stops_every_command_with_the_same_line(repo: Repo, name
         pytest.param("stages: [triage]\n", ".incident.yaml:1: stages must be a mapping of keys to values", id="stages list"),
         pytest.param("stages:\n  triage: []\n", ".incident.yaml:2: stages.triage must be a mapping of keys to values", id="stage list"),
         pytest.param("stages:\n  triage:\n    max_words: {Symptoms: lots}\n", ".incident.yaml:3: stages.triage.max_words.Symptoms must be a positive whole number", id="limit word"),
-        pytest.param("stages:\n  triage:\n    min_words: 3\n", ".incident.yaml:3: unknown key stages.triage.min_words (known: required_sections, max_words, max_chars)", id="stage key"),
+        pytest.param("stages:\n  triage:\n    max_lines: 3\n", ".incident.yaml:3: unknown key stages.triage.max_lines (known: required_sections, max_words, max_chars, min_words)", id="stage key"),
     ],
 )  # fmt: skip
 def test_invalid_config_names_its_line(repo: Repo, text: str, message: str) -> None:

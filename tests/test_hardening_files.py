@@ -194,7 +194,7 @@ def huge_triage(repo: Repo, body: str) -> None:
     "body",
     [
         "Timeout talking to payments; retried and gave up.\n" * (TEN_MB // 50),
-        "x" * TEN_MB,
+        "connection reset " * (TEN_MB // 17),
     ],
     ids=["pasted log lines", "one long line"],
 )

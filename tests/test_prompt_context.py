@@ -77,9 +77,9 @@ def test_diagnosis_prompt_carries_excerpts_named_in_triage(opened: Path, repo: R
     text = triage.read_text()
     for name, body in {
         "Symptoms": "Errors come from `app/pool.py:120`.",
-        "Impact": "30%.",
-        "Mitigation": "Flag off.",
-        "Containment evidence": "Graph.",
+        "Impact": "30% of checkouts.",
+        "Mitigation": "Flag retry_v2 turned off.",
+        "Containment evidence": "The error graph is flat.",
     }.items():
         at = text.rindex(f"## {name}\n")
         end = text.index("TODO", at)

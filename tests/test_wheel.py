@@ -73,7 +73,9 @@ def test_installed_wheel_runs_new_and_next(wheel: Path, tmp_path: Path) -> None:
     assert "You are a debugging partner" in text
     for name in ("Symptoms", "Impact", "Mitigation", "Containment evidence"):
         at = text.rindex(f"## {name}\n")  # the prompt above quotes the headings too
-        text = text[:at] + f"## {name}\n\nWritten by a person.\n" + text[at + len(name) + 4 :]
+        text = (
+            text[:at] + f"## {name}\n\n{name}, written by a person.\n" + text[at + len(name) + 4 :]
+        )
     triage.write_text(text.replace("TODO", ""))
     logged = run("log", "flag off", "--milestone", "contained", "--at", "2026-11-25T10:30:00Z")
     assert logged.returncode == 0, logged.stderr

@@ -33,7 +33,7 @@ POSTMORTEM = {
     "Impact": "30% of checkouts failed.",
     "Timeline": "- 14:02 — errors start\n- 14:31 — flag off",
     "Root cause": "Connections held across retries.",
-    "Trigger": "Slow provider.",
+    "Trigger": "A slow payment provider.",
     "Resolution": "Flag off; then release the connection before calling the provider.",
     "Detection": "Alert on 5xx after 7 minutes.",
     "Action items": "| Action | Owner | Due | Type |\n|---|---|---|---|\n"

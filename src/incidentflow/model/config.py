@@ -12,6 +12,7 @@ from incidentflow.errors import IncidentError
 from incidentflow.files.repo_paths import repo_relative
 from incidentflow.model import stages
 from incidentflow.model.problems import brief
+from incidentflow.model.substance import DEFAULT_MIN_WORDS, DEFAULT_MIN_WORDS_BY_SECTION
 from incidentflow.records import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
@@ -40,20 +41,51 @@ DEFAULT_SEVERITIES = (
 )
 
 
-class StageRules(Record):
-    """What a stage's goal requires: its sections and their size limits."""
+DEFAULT_ACTION_TYPES = ("mitigate", "prevent", "detect", "process", "repair")
+DEFAULT_ACTIONS_REQUIRED_FOR = ("SEV1", "SEV2")
 
-    __slots__ = ("max_chars", "max_words", "required_sections")
+
+class StageRules(Record):
+    """What a stage's goal requires: its sections, their size limits and their least words
+    (``min_words``: by section title, with ``default_min_words`` for the rest); for the
+    postmortem, the action items' types and the severities that need at least one."""
+
+    __slots__ = (
+        "action_types",
+        "actions_required_for",
+        "default_min_words",
+        "max_chars",
+        "max_words",
+        "min_words",
+        "required_sections",
+    )
 
     def __init__(
         self,
         required_sections: tuple[str, ...],
         max_words: dict[str, int] | None = None,
         max_chars: dict[str, int] | None = None,
+        *,
+        min_words: dict[str, int] | None = None,
+        default_min_words: int = DEFAULT_MIN_WORDS,
+        action_types: tuple[str, ...] = DEFAULT_ACTION_TYPES,
+        actions_required_for: tuple[str, ...] = DEFAULT_ACTIONS_REQUIRED_FOR,
     ) -> None:
         self.required_sections = required_sections
         self.max_words = {} if max_words is None else max_words
         self.max_chars = {} if max_chars is None else max_chars
+        self.min_words = dict(DEFAULT_MIN_WORDS_BY_SECTION) if min_words is None else min_words
+        self.default_min_words = default_min_words
+        self.action_types = action_types
+        self.actions_required_for = actions_required_for
+
+    def least_words(self, section: str) -> int:
+        """The fewest words ``section`` may hold."""
+        wanted = section.casefold()
+        for name, count in self.min_words.items():
+            if name.casefold() == wanted:
+                return count
+        return self.default_min_words
 
 
 def _default_rules() -> dict[str, StageRules]:
@@ -208,6 +240,31 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise self.fail(node, key, f"{what} must be a positive whole number")
         return value
+
+    def names(self, node: Any, key: str, what: str, *, empty: bool = False) -> tuple[str, ...]:
+        value = node[key]
+        if (
+            not isinstance(value, list)
+            or (not value and not empty)
+            or not all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            noun = "section names" if key == "required_sections" else "names"
+            raise self.fail(node, key, f"{what} must be a list of {noun}")
+        return tuple(str(v) for v in value)
+
+    def min_words(self, node: Any, where: str) -> dict[str, Any]:
+        """`min_words: N` (every section) or `{Section: N, …}` (0 turns the rule off)."""
+        value = node["min_words"]
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return {"default_min_words": value, "min_words": {}}
+        limits = self.mapping(value, where, node, "min_words")
+        counts = {}
+        for section in limits:
+            count = limits[section]
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise self.fail(limits, section, f"{where}.{section} must be a whole number")
+            counts[str(section)] = count
+        return {"min_words": {**DEFAULT_MIN_WORDS_BY_SECTION, **counts}}
 
     def path(self, node: Any, key: str, what: str) -> str:
         value = self.string(node, key, what)
@@ -372,31 +429,37 @@ class _Reader:
             current = rules[key]
             required = current.required_sections
             max_words, max_chars = dict(current.max_words), dict(current.max_chars)
+            extra: dict[str, Any] = {}
             for option in stage_node:
                 where = f"stages.{key}.{option}"
                 if option == "required_sections":
-                    value = stage_node[option]
-                    if not isinstance(value, list) or not all(
-                        isinstance(v, str) and v.strip() for v in value
-                    ):
-                        raise self.fail(
-                            stage_node, option, f"{where} must be a list of section names"
-                        )
-                    required = tuple(str(v) for v in value)
+                    required = self.names(stage_node, option, where)
                 elif option in ("max_words", "max_chars"):
                     limits = self.mapping(stage_node[option], where, stage_node, option)
                     target = max_words if option == "max_words" else max_chars
                     target.clear()
                     for section in limits:
                         target[str(section)] = self.integer(limits, section, f"{where}.{section}")
+                elif option == "min_words":
+                    extra.update(self.min_words(stage_node, where))
+                elif key == "postmortem" and option == "action_types":
+                    extra["action_types"] = tuple(
+                        name.casefold() for name in self.names(stage_node, option, where)
+                    )
+                elif key == "postmortem" and option == "action_items_required_for":
+                    extra["actions_required_for"] = self.names(
+                        stage_node, option, where, empty=True
+                    )
                 else:
+                    known = "required_sections, max_words, max_chars, min_words"
+                    if key == "postmortem":
+                        known += ", action_types, action_items_required_for"
                     raise self.fail(
                         stage_node,
                         option,
-                        f"unknown key {brief(where, quoted=False)} "
-                        "(known: required_sections, max_words, max_chars)",
+                        f"unknown key {brief(where, quoted=False)} (known: {known})",
                     )
-            rules[key] = StageRules(required, max_words, max_chars)
+            rules[key] = StageRules(required, max_words, max_chars, **extra)
         return rules
 
 

@@ -18,11 +18,18 @@ from incidentflow.model.grounding import Resolver, Verdict
 from incidentflow.model.metadata import Metadata
 from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
+from incidentflow.model.substance import lacking, sameness
 from incidentflow.records import Record
 
 ACTION_COLUMNS = ("Action", "Owner", "Due", "Type")
 DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "fixed", "resolved", "x", "✅"})
-_NO_OWNER = frozenset({"", "?", "tbd", "tba", "n/a", "none", "nobody"})
+# Who owns an action item that nobody owns.
+_NO_OWNER = frozenset(
+    {
+        "", "?", "??", "-", "tbd", "tba", "n/a", "na", "none", "nobody", "no one", "noone",
+        "someone", "somebody", "anyone", "anybody", "unknown", "unassigned", "todo", "owner",
+    }
+)  # fmt: skip
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BLOCK_MARKER = re.compile(r"\s*([-*+>#|]|\d+[.)])\s")  # a list, quote, heading or table
@@ -67,15 +74,31 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
     for duplicate in doc.duplicate_sections():
         problems.append(Problem(path, duplicate.line, f'section "{duplicate.title}" appears twice'))
     title_line = next((h.line for h in doc.headings if h.level == 1), doc.body_start)
-    for name in context.rules.required_sections:
+    written: dict[str, str] = {}  # section title: its sameness key, for copies
+    rules = context.rules
+    for name in rules.required_sections:
         section = doc.section(name)
         if section is None:
             problems.append(
                 Problem(path, title_line, f'section "{name}" is missing', incomplete=True)
             )
-        elif not section.is_filled:
+            continue
+        text = section.filled_text()
+        if not text:
             problems.append(Problem(path, section.line, _unfilled(section), incomplete=True))
-    problems += _limits(doc, path=path, rules=context.rules)
+            continue
+        why = lacking(
+            text,
+            title=section.title,
+            guidance=stage.guidance(name),
+            min_words=rules.least_words(name),
+            setting=f"stages.{stage.key}.min_words",
+            others=written,
+        )
+        if why:
+            problems.append(Problem(path, section.line, why, incomplete=True))
+        written[section.title] = sameness(text)
+    problems += _limits(doc, path=path, rules=rules)
     if stage.key == "triage":
         problems += _milestone_set(context, "contained_at", "triage needs the incident contained")
     elif stage.key == "diagnosis":
@@ -86,7 +109,7 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
         problems += _milestone_set(
             context, "resolved_at", "the postmortem needs the incident resolved"
         )
-        problems += _action_items(doc, path=path)
+        problems += _action_items(doc, path=path, rules=rules, severity=context.meta.severity)
         problems += _one_paragraph(doc.section("Changelog entry"), path=path)
     return sorted(problems, key=lambda p: (p.path, p.line or 0))
 
@@ -222,13 +245,18 @@ def document_refs(doc: Document) -> list[CodeRef]:
     return find_refs(body, first_line=doc.body_start)
 
 
-def _action_items(doc: Document, *, path: str) -> list[Problem]:
+def _action_items(doc: Document, *, path: str, rules: StageRules, severity: str) -> list[Problem]:
+    """Each row: an action of a few words, a real owner, a due date, a known type; and at
+    least one row for the severities that need follow-up."""
     section = doc.section("Action items")
     if section is None or not section.is_filled:
         return []  # already reported as a missing or empty section
     table = first_table(without_drafts_and_comments(section.body), first_line=section.body_line)
     columns = ", ".join(ACTION_COLUMNS)
+    needed = severity in rules.actions_required_for
     if table is None:
+        if not needed:
+            return []  # prose saying why there is nothing to follow up, for a minor incident
         return [Problem(path, section.line, f'"Action items" needs a table with columns {columns}')]
     # Of columns named alike, the last (as a row's cells keep each exact name once).
     present = {column.casefold(): column for column in dict.fromkeys(table.columns)}
@@ -238,29 +266,31 @@ def _action_items(doc: Document, *, path: str) -> list[Problem]:
             Problem(path, table.line, f'"Action items" table lacks column(s) {", ".join(missing)}')
         ]
     if not table.rows:
+        if not needed:
+            return []
         return [
             Problem(
                 path,
                 table.line,
-                '"Action items" table has no rows; add at least one follow-up',
+                f'"Action items" table has no rows; a {severity} incident needs at least one '
+                "follow-up",
                 incomplete=True,
             )
         ]
     problems = []
-    action_at, owner_at, due_at = (table.position(present[n]) for n in ("action", "owner", "due"))
+    positions = [table.position(present[n]) for n in ("action", "owner", "due", "type")]
     for row in table.rows:
-        values = row.values
-        action = _plain(values[action_at])
+        action, owner, due, kind = (_plain(row.values[at]) for at in positions)
+        label = f'action item "{_shorten(action)}"' if action else "an action item"
         if not action:
             problems.append(
                 Problem(path, row.line, "an action item row has no action", incomplete=True)
             )
-        owned = _plain(values[owner_at]).casefold() not in _NO_OWNER
-        due = _plain(values[due_at])
-        if owned and _valid_date(due):
-            continue
-        label = f'action item "{_shorten(action)}"' if action else "an action item"
-        if not owned:
+        elif len(_unchecked(action).split()) < 2:
+            problems.append(
+                Problem(path, row.line, f"{label} needs a few words on what to do", incomplete=True)
+            )
+        if owner.casefold().lstrip("@") in _NO_OWNER:
             problems.append(Problem(path, row.line, f"{label} has no owner", incomplete=True))
         if not _valid_date(due):
             shown = f'"{due}"' if due else "no due date"
@@ -272,7 +302,23 @@ def _action_items(doc: Document, *, path: str) -> list[Problem]:
                     incomplete=not due,
                 )
             )
+        if kind.casefold() not in rules.action_types:
+            shown = f'type "{_shorten(kind)}"' if kind else "no type"
+            problems.append(
+                Problem(
+                    path,
+                    row.line,
+                    f"{label} has {shown}; use one of {', '.join(rules.action_types)}",
+                    incomplete=not kind,
+                )
+            )
     return problems
+
+
+def _unchecked(action: str) -> str:
+    """An action without its leading `[x]` or `[ ]` checkbox."""
+    stripped = action.lstrip()
+    return stripped[3:] if stripped[:3].lower() in ("[x]", "[ ]") else stripped
 
 
 def _one_paragraph(section: Section | None, *, path: str) -> list[Problem]:

@@ -50,6 +50,18 @@ class Stage(Record):
         # The stage file's name inside the incident directory, e.g. `01-triage.md`.
         self.filename = f"{number:02d}-{key}.md"
 
+    def guidance(self, section: str) -> str:
+        """The guidance the stage template gives a section (empty for sections it lacks)."""
+        wanted = section.casefold()
+        return next(
+            (
+                spec.guidance
+                for spec in (*self.required, *self.optional)
+                if spec.name.casefold() == wanted
+            ),
+            "",
+        )
+
     @property
     def required_names(self) -> tuple[str, ...]:
         """Names of the sections the default goal requires."""

@@ -1,0 +1,104 @@
+"""Whether a section says something a reader can use, or only looks filled.
+
+A section is filled by a person's words (AI drafts, HTML comments and `TODO` never count).
+It has substance when those words are more than a placeholder (`TBD`, `N/A`, `see above`,
+`?`, `...`, `lorem ipsum` in any case or markup), more than a bare link or code span, not a
+copy of the section's own guidance or of another section, and at least the configured number
+of words. Each rule it breaks is one problem that names the rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A whole section that says only one of these says nothing (compared without case, markup
+# or closing punctuation).
+PLACEHOLDERS = frozenset(
+    {
+        "todo", "to do", "tbd", "tba", "tbc", "n/a", "na", "n.a", "none", "none yet", "nothing",
+        "nothing yet", "nil", "null", "-", "--", "---", "?", "??", "???", "...", "…", ".",
+        "x", "xx", "xxx", "fixme", "wip", "tk", "placeholder", "pending", "later", "soon",
+        "unknown", "not yet", "not known yet", "see above", "same as above", "as above",
+        "see below", "same", "ditto", "idem", "see triage", "see diagnosis", "see summary",
+        "see the triage", "see the diagnosis", "see the summary", "asdf", "qwerty", "test",
+        "lorem ipsum", "fill in", "fill me in", "to be written", "to be done", "coming soon",
+    }
+)  # fmt: skip
+_PLACEHOLDER_START = re.compile(r"(?:todo|tbd|fixme|xxx|lorem ipsum)\b", re.I)
+_MARKUP = re.compile(r"[*_~`>#|]+")
+_LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*+]|\d+[.)])\s+")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|<(?:https?|mailto):[^>]*>|https?://\S+")
+_CODE_SPAN = re.compile(r"`+[^`]+`+")
+_WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+
+_LONGEST_PLACEHOLDER = 48  # characters, markup included
+DEFAULT_MIN_WORDS = 3
+DEFAULT_MIN_WORDS_BY_SECTION = {"Changelog entry": 5}
+
+
+def normalized(text: str) -> str:
+    """``text`` without markup, list markers, case, extra spacing or the punctuation left
+    where a `TODO` was taken out (`TODO: fill in` reads `: fill in`)."""
+    text = _LIST_MARKER.sub("", text)
+    text = _MARKUP.sub("", text)
+    text = _SPACE.sub(" ", text).strip().rstrip(".!:;,").strip()
+    return text.lstrip(":;,-–— ").casefold()
+
+
+def words(text: str) -> int:
+    """How many words a reader sees (links count by their text, markup not at all)."""
+    return len(_WORD.findall(_LINK.sub(lambda m: m.group(1) or " ", text)))
+
+
+def lacking(
+    text: str,
+    *,
+    title: str,
+    guidance: str,
+    min_words: int,
+    setting: str,
+    others: dict[str, str],
+) -> str | None:
+    """Why a section whose meaningful text is ``text`` lacks substance, or None.
+
+    ``others`` maps earlier sections' titles to their `sameness` keys (for copies);
+    ``setting`` names the configuration key of the word minimum, for the message. Real
+    sections are long prose, so each rule first asks what is cheap (the length, a character)
+    before it looks closer: this runs for every section of every incident `list` reads.
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= _LONGEST_PLACEHOLDER:
+        plain = normalized(flat)
+        if not plain or plain in PLACEHOLDERS or _PLACEHOLDER_START.match(plain):
+            return f'section "{title}" holds only a placeholder ("{flat}"); write what is known'
+    elif flat[:11].casefold() == "lorem ipsum":
+        shown = flat[:40] + "…"
+        return f'section "{title}" holds only a placeholder ("{shown}"); write what is known'
+    if ("`" in flat or "](" in flat or "://" in flat) and not _WORD.search(
+        _CODE_SPAN.sub(" ", _LINK.sub(" ", flat))
+    ):
+        return f'section "{title}" is only a link or code with nothing said about it'
+    if (
+        guidance
+        and abs(len(flat) - len(guidance)) < 12
+        and normalized(flat) == normalized(guidance)
+    ):
+        return f'section "{title}" only repeats its guidance; answer it'
+    key = sameness(flat)
+    for other, other_key in others.items():
+        if key == other_key:
+            return f'section "{title}" repeats section "{other}" word for word'
+    if min_words and len(flat.split(" ")) < 2 * min_words + 4:  # else plainly enough words
+        count = words(flat)
+        if count < min_words:
+            return (
+                f'section "{title}" has {count} word{"" if count == 1 else "s"}; '
+                f"at least {min_words} ({setting})"
+            )
+    return None
+
+
+def sameness(text: str) -> str:
+    """What two sections share when one is a copy of the other (case and spacing aside)."""
+    return " ".join(text.split()).casefold()
