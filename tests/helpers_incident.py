@@ -78,7 +78,7 @@ def fill(repo: Repo, relpath: str, texts: dict[str, str] | None = None) -> None:
         lines.append(line)
         if section == "Action items" and re.fullmatch(r"\|[-| :]+\|", line.strip()):
             extra = line.strip().count("|") - 5
-            lines.append(ACTION_ROW + " |" + "  |" * extra)
+            lines.append(ACTION_ROW + " |" + " |" * extra)
     repo.write(relpath, "\n".join(lines) + "\n")
 
 

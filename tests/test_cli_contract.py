@@ -43,6 +43,31 @@ def test_every_command_has_help(name: str) -> None:
     assert f"Usage: cli {name}" in result.stdout or f"Usage: incident {name}" in result.stdout
 
 
+MAIN_COMMANDS = ("new", "log", "next", "check", "prompt", "draft", "report", "list", "show")
+
+
+@pytest.mark.parametrize("name", MAIN_COMMANDS)
+def test_main_commands_end_their_help_with_examples(name: str) -> None:
+    help_text = incident(name, "--help").stdout
+    description = help_text.split("\nOptions:", 1)[0]
+    examples = description.split("\n  Examples:\n", 1)[1].splitlines()
+    # Kept line by line, as written (Click's \b): each one a command to copy.
+    assert examples and all(line.startswith(f"    incident {name}") for line in examples if line)
+
+
+@pytest.mark.parametrize(
+    ("name", "option"), [("new", "--started-at"), ("new", "--detected-at"), ("log", "--at")]
+)
+def test_time_options_say_what_hh_mm_means(name: str, option: str) -> None:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None
+    (param,) = [p for p in command.params if option in getattr(p, "opts", ())]
+    help_text = " ".join(str(getattr(param, "help", "")).split())
+    assert "HH:MM: the last time the clock showed HH:MM in the configured timezone" in help_text
+    assert "23:50 typed just after midnight is last night" in help_text
+    assert "today" not in help_text
+
+
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "incidentflow", *args],

@@ -167,6 +167,44 @@ def test_without_the_ai_extra(triage: Path, repo: Repo) -> None:
     assert proc.returncode == 2
     assert (
         proc.stderr
-        == "error: incident draft needs the `llm` library: pip install 'incidentflow[ai]'\n"
+        == "error: incident draft needs the `llm` library: pip install 'incidentflow[ai]' "
+        "(installed with pipx: pipx inject incidentflow llm)\n"
     )
     assert triage.read_bytes() == before
+
+
+PIPX_ADVICE = "pipx inject incidentflow llm (installed with pip: pip install 'incidentflow[ai]')"
+PIP_ADVICE = "pip install 'incidentflow[ai]' (installed with pipx: pipx inject incidentflow llm)"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "metadata", "pipx_home", "advice"),
+    [
+        ("pipx/venvs/incidentflow", True, None, PIPX_ADVICE),
+        (".local/share/pipx/venvs/incidentflow", False, None, PIPX_ADVICE),
+        ("apps/venvs/incidentflow-2", True, None, PIPX_ADVICE),
+        ("apps/venvs/incidentflow", False, "apps", PIPX_ADVICE),
+        ("apps/venvs/incidentflow", False, None, PIP_ADVICE),
+        ("project/.venv", False, None, PIP_ADVICE),
+    ],
+)
+def test_install_advice_fits_how_incidentflow_was_installed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prefix: str,
+    metadata: bool,
+    pipx_home: str | None,
+    advice: str,
+) -> None:
+    from incidentflow.ai.draft import install_hint
+
+    environment = tmp_path / prefix
+    (environment / "bin").mkdir(parents=True)
+    if metadata:
+        (environment / "pipx_metadata.json").write_text("{}")
+    monkeypatch.delenv("PIPX_HOME", raising=False)
+    if pipx_home:
+        monkeypatch.setenv("PIPX_HOME", str(tmp_path / pipx_home))
+    if advice == PIPX_ADVICE:  # pipx names the venv after the app (and --suffix)
+        advice = advice.replace("inject incidentflow ", f"inject {environment.name} ")
+    assert install_hint(prefix=environment) == f"incident draft needs the `llm` library: {advice}"

@@ -20,7 +20,7 @@ HEADER = (
     "\n"
     "<!-- incident-index:start (written by `incident index`; edits inside are replaced) -->\n"
     "| Incident | Started (UTC) | Severity | Status | Stage | Title |\n"
-    "|---|---|---|---|---|---|\n"
+    "| --- | --- | --- | --- | --- | --- |\n"
 )
 END = "<!-- incident-index:end -->\n"
 
@@ -58,6 +58,16 @@ def test_writes_the_table_newest_first(repo: Repo, three: list[str]) -> None:
         )
         + END
     )
+
+
+def test_a_table_in_the_old_delimiter_style_is_rewritten(repo: Repo, three: list[str]) -> None:
+    """Indexes written before the compact table style get it on the next run."""
+    assert incident("index").exit_code == 0
+    current = repo.read(INDEX)
+    repo.write(INDEX, current.replace("| --- | --- | --- | --- | --- | --- |", "|" + "---|" * 6))
+    assert incident("index", "--check").exit_code == 1
+    assert incident("index").exit_code == 0
+    assert repo.read(INDEX) == current
 
 
 def test_idempotent(repo: Repo, three: list[str]) -> None:

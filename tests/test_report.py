@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 from conftest import Repo, incident
 from helpers_chromium import CHROMIUM, Browser
 from helpers_example import TODAY, assert_golden, copy_example
-from helpers_incident import new_incident, set_meta
+from helpers_incident import app_file, build, new_incident, set_meta
 
 from incidentflow.model.workspace import Workspace
 from incidentflow.reports.digest import digest_incident
@@ -300,6 +303,70 @@ def test_html_report_in_chromium(repo: Repo, tmp_path: Path, browser: Browser) -
     assert pdf.startswith(b"%PDF-")
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
     assert 1 <= pages <= 4
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+LONG_ACTIONS = 8
+
+
+def printed_pages(browser: Browser, page: Path, *, paper: tuple[float, float]) -> list[str]:
+    """The text of each page of the page printed to PDF (size in inches), via pdftotext."""
+    assert PDFTOTEXT is not None
+    width, height = paper
+    pdf = browser.page(
+        "Page.printToPDF", paperWidth=width, paperHeight=height, printBackground=True
+    )
+    path = page.with_suffix(".pdf")
+    path.write_bytes(base64.b64decode(pdf["data"]))
+    text = subprocess.run(
+        [PDFTOTEXT, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def pages_with(pages: list[str], words: str) -> list[int]:
+    return [number for number, text in enumerate(pages) if words in text]
+
+
+@NEEDS_CHROMIUM
+@pytest.mark.skipif(
+    PDFTOTEXT is None, reason="pdftotext is not installed (apt-get install poppler-utils)"
+)
+def test_printed_key_times_and_action_items_are_never_split(
+    repo: Repo, tmp_path: Path, browser: Browser
+) -> None:
+    """Print with ever longer text before the key times, so that a page break falls at each
+    point of them and of the action items in turn: each stays whole on one page."""
+    app_file(repo)
+    incident_id = new_incident()
+    build(repo, incident_id, through=4)
+    postmortem = repo.root / "incidents" / incident_id / "04-postmortem.md"
+    rows = "".join(
+        f"| Item{i}begins {'and goes on ' * 25}item{i}ends | ana | 2026-12-15 | prevent |\n"
+        for i in range(LONG_ACTIONS)
+    )
+    text = postmortem.read_text(encoding="utf-8")
+    postmortem.write_text(re.sub(r"(\| Reject empty carts[^\n]*\n)", r"\g<1>" + rows, text))
+    summary = repo.root / "incidents" / incident_id / "03-summary.md"
+    written = summary.read_text(encoding="utf-8")
+    page = tmp_path / "report.html"
+    key_times_start_a_page = 0
+    for step in range(10):
+        padding = "The checkout page kept failing while we looked. " * (12 * step)
+        summary.write_text(written.replace("Checkout failed for", padding + "Checkout failed for"))
+        result = incident("report", incident_id, "-o", str(page), "--today", TODAY)
+        assert result.exit_code == 0, result.stderr
+        browser.open(page.as_uri(), width=1000, height=800, mobile=False)
+        pages = printed_pages(browser, page, paper=(8.27, 11.69))  # A4
+        (first,) = pages_with(pages, "Started") or [None]
+        assert first is not None, step
+        assert pages_with(pages, "Resolved") == pages_with(pages, "Time to resolve") == [first]
+        key_times_start_a_page += pages[first].lstrip().startswith("Key times")
+        for i in range(LONG_ACTIONS):
+            begins = pages_with(pages, f"Item{i}begins")
+            assert len(begins) == 1 and begins == pages_with(pages, f"item{i}ends"), (step, i)
+    # A page break did fall where the key times were, at least once: they moved to the next.
+    assert key_times_start_a_page
 
 
 @NEEDS_CHROMIUM

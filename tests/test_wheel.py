@@ -36,6 +36,19 @@ def test_wheel_contains_templates_and_hook(wheel: Path) -> None:
     assert not [n for n in names if n.startswith(("tests/", "incidents/", "examples/"))]
 
 
+def test_wheel_metadata_links_the_project(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode("utf-8")
+    home = "https://github.com/incidentflow/incidentflow"
+    assert [line for line in metadata.splitlines() if line.startswith("Project-URL:")] == [
+        f"Project-URL: Homepage, {home}",
+        f"Project-URL: Documentation, {home}#readme",
+        f"Project-URL: Issues, {home}/issues",
+        f"Project-URL: Changelog, {home}/blob/main/CHANGELOG.md",
+    ]
+
+
 def test_installed_wheel_runs_new_and_next(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
@@ -91,3 +104,35 @@ def test_installed_wheel_runs_new_and_next(wheel: Path, tmp_path: Path) -> None:
         check=True,
     )
     assert str(env_dir) in origin.stdout
+
+
+def test_pipx_install_without_the_ai_extra_is_told_to_inject(wheel: Path, tmp_path: Path) -> None:
+    home = tmp_path / "pipx-home"
+    env = {
+        **os.environ,
+        **GIT_ENV,
+        "PIPX_HOME": str(home),
+        "PIPX_BIN_DIR": str(tmp_path / "bin"),
+        "PIPX_MAN_DIR": str(tmp_path / "man"),
+    }
+    env.pop("PYTHONPATH", None)
+    subprocess.run(
+        [sys.executable, "-m", "pipx", "install", str(wheel)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    incident = str(tmp_path / "bin" / "incident")
+    created = subprocess.run(
+        [incident, "new", "Login errors"], cwd=repo, env=env, capture_output=True, text=True
+    )
+    assert created.returncode == 0, created.stderr
+    drafted = subprocess.run([incident, "draft"], cwd=repo, env=env, capture_output=True, text=True)
+    assert drafted.returncode == 2
+    assert drafted.stderr == (
+        "error: incident draft needs the `llm` library: pipx inject incidentflow llm "
+        "(installed with pip: pip install 'incidentflow[ai]')\n"
+    )

@@ -54,7 +54,7 @@ def fill(path: Path, sections: dict[str, str]) -> None:
             continue  # the postmortem starts with the assembled timeline already in place
         if name == "Action items":
             text = re.sub(
-                r"(## Action items\n\n<!--[^>]*-->\n)\| Action.*?\n\|-.*?\n",
+                r"(## Action items\n\n<!--[^>]*-->\n)\| Action.*?\n\| ?-.*?\n",
                 rf"\g<1>{body}\n",
                 text,
                 flags=re.S,

@@ -10,7 +10,9 @@ The stage file is only written once the whole answer has arrived.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from incidentflow.files.repo_paths import checked
 from incidentflow.files.textfile import decode
 from incidentflow.model.workspace import Workspace
 
-INSTALL_HINT = "incident draft needs the `llm` library: pip install 'incidentflow[ai]'"
+PIP_INSTALL = "pip install 'incidentflow[ai]'"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -72,8 +74,29 @@ def _import_llm() -> Any:
     try:
         import llm
     except ImportError:
-        raise IncidentError(INSTALL_HINT) from None
+        raise IncidentError(install_hint(prefix=Path(sys.prefix))) from None
     return llm
+
+
+def install_hint(*, prefix: Path) -> str:
+    """How to add `llm` to the environment at ``prefix``. For a pipx install that is
+    `pipx inject`: `pip install` would go into some other environment than the one
+    `incident` runs from."""
+    needs = "incident draft needs the `llm` library"
+    if _made_by_pipx(prefix):
+        return f"{needs}: pipx inject {prefix.name} llm (installed with pip: {PIP_INSTALL})"
+    return f"{needs}: {PIP_INSTALL} (installed with pipx: pipx inject incidentflow llm)"
+
+
+def _made_by_pipx(prefix: Path) -> bool:
+    """pipx keeps each app in <PIPX_HOME>/venvs/<name>, with its pipx_metadata.json."""
+    if (prefix / "pipx_metadata.json").is_file():
+        return True
+    home = os.environ.get("PIPX_HOME")
+    venvs = prefix.parent
+    return venvs.name == "venvs" and (
+        "pipx" in venvs.parent.name or (bool(home) and venvs.parent == Path(str(home)))
+    )
 
 
 def _model(llm: Any, name: str | None) -> Any:

@@ -17,10 +17,12 @@ from incidentflow.model.incidents import IncidentReport, evaluate
 from incidentflow.model.metadata import MILESTONES, Metadata
 from incidentflow.model.stages import Stage
 from incidentflow.model.workspace import Workspace
-from incidentflow.timeline.assemble import assemble, labelled, markdown_table, mermaid_gantt
+from incidentflow.timeline.assemble import assemble, labelled, markdown_table
+from incidentflow.timeline.gantt import mermaid_gantt
 
 MAX_EXCERPTS = 40
-ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n|--------|-------|-----|------|--------|"
+# In markdownlint's compact table style, which rows that people add keep without aligning.
+ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n| --- | --- | --- | --- | --- |"
 
 
 def incident_context(meta: Metadata, workspace: Workspace) -> dict[str, Any]:
@@ -325,5 +327,7 @@ def _timeline_lines(workspace: Workspace, report: IncidentReport) -> list[str]:
 def timeline_markdown(workspace: Workspace, report: IncidentReport) -> str:
     """The assembled timeline as a markdown table followed by a Mermaid gantt chart."""
     events, _ = assemble(workspace, report)
-    chart = mermaid_gantt(events, title=report.meta.title, report=report, tz=workspace.config.tz())
+    chart = mermaid_gantt(
+        events, title=report.meta.title, times=report.meta.times, tz=workspace.config.tz()
+    )
     return f"{markdown_table(events)}\n\n{chart}"

@@ -12,6 +12,13 @@ import click
 
 from incidentflow.model.workspace import Workspace
 
+# The forms every time option takes (--started-at, --detected-at, --at), as the README says.
+TIME_FORMS = (
+    "ISO-8601 (2026-11-25T14:02+01:00), relative (-15m, -2h), or HH:MM: the last time the "
+    "clock showed HH:MM in the configured timezone, so 23:50 typed just after midnight is "
+    "last night."
+)
+
 
 def open_workspace() -> Workspace:
     """The repository around the current directory, configuration loaded.

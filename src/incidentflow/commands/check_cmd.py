@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, open_workspace
 from incidentflow.errors import ExitCode
 from incidentflow.model.workspace import Workspace
@@ -13,7 +14,7 @@ from incidentflow.workflow.checking import check_incidents
 
 
 @click.command("check")
-@click.argument("incident_ids", nargs=-1, metavar="[ID]...")
+@click.argument("incident_ids", nargs=-1, metavar="[ID]...", shell_complete=incident_ids)
 @click.option("--all", "check_all", is_flag=True, help="Check every incident.")
 @click.option(
     "--changed",
@@ -43,6 +44,12 @@ def command(
 
     --changed checks the incidents whose files differ between the merge base of the base
     branch and the working tree: what a pull request changes. Run it in CI.
+
+    \b
+    Examples:
+      incident check
+      incident check --all --json
+      incident check --changed --base origin/main
     """
     if base is not None and not changed:
         raise click.UsageError("--base REF only applies with --changed")

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from incidentflow.ai.excerpts import parse_file_spec
+from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import now, open_workspace, shown_path
 from incidentflow.commands.prompt_cmd import context_options
 
 
 @click.command("draft")
-@click.argument("incident_id", required=False, metavar="[ID]")
+@click.argument("incident_id", required=False, metavar="[ID]", shell_complete=incident_ids)
 @click.option(
     "-m",
     "--model",
@@ -34,7 +35,12 @@ def command(
     Each answer section lands at the top of the matching section between ai-draft markers
     (newest first); it counts towards no goal until you edit it and remove the markers.
     The answer streams to stderr; the stage file is untouched if anything fails. Needs
-    the ai extra: pip install 'incidentflow[ai]'.
+    the llm library: pip install 'incidentflow[ai]' (pipx: pipx inject incidentflow llm).
+
+    \b
+    Examples:
+      incident draft --dry-run
+      incident draft -m gpt-4o-mini --with-file src/app/pool.py:40-60
     """
     workspace = open_workspace()
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())

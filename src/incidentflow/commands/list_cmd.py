@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import click
 
+from incidentflow.commands._complete import severities
 from incidentflow.commands._shared import echo_json, now, open_workspace
 from incidentflow.workflow.listing import Row, list_rows
 
 
 @click.command("list")
 @click.option("--open", "only_open", is_flag=True, help="Only incidents not closed yet.")
-@click.option("--severity", "severities", multiple=True, help="Only these severities (repeatable).")
+@click.option(
+    "--severity",
+    "severities",
+    multiple=True,
+    shell_complete=severities,
+    help="Only these severities (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def command(only_open: bool, severities: tuple[str, ...], as_json: bool) -> None:
-    """List incidents: id, severity, status, current stage, title, age."""
+    """List incidents: id, severity, status, current stage, title, age.
+
+    \b
+    Examples:
+      incident list --open
+      incident list --severity SEV1 --severity SEV2 --json
+    """
     workspace = open_workspace()
     rows = list_rows(workspace, now=now(), only_open=only_open, severities=severities)
     if as_json:

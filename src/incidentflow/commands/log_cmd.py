@@ -6,14 +6,21 @@ from pathlib import Path
 
 import click
 
-from incidentflow.commands._shared import now, open_workspace
+from incidentflow.commands._complete import first_of_id_and_text
+from incidentflow.commands._shared import TIME_FORMS, now, open_workspace
 from incidentflow.model.times import parse_user_time
 from incidentflow.workflow.logbook import MILESTONE_NAMES, log_entry
 
 
 @click.command("log")
-@click.argument("args", nargs=-1, required=True, metavar="[ID] TEXT")
-@click.option("--at", "at", help="When it happened: ISO-8601, HH:MM today, or -15m. Default: now.")
+@click.argument(
+    "args", nargs=-1, required=True, metavar="[ID] TEXT", shell_complete=first_of_id_and_text
+)
+@click.option(
+    "--at",
+    "at",
+    help=f"When it happened: {TIME_FORMS} Default: now.",
+)
 @click.option(
     "--milestone", type=click.Choice(MILESTONE_NAMES), help="Also set this time in incident.yaml."
 )
@@ -25,6 +32,12 @@ def command(
 
     With --milestone detected|contained|resolved the time is also set in incident.yaml,
     refusing a time that breaks started <= detected <= contained <= resolved.
+
+    \b
+    Examples:
+      incident log "p99 12s, 30% of POST /checkout fail"
+      incident log "flag payments.retry_v2 off" --milestone contained --at 14:31
+      incident log checkout "fix deployed" --milestone resolved
     """
     if len(args) > 2:
         raise click.UsageError('quote the entry text: incident log [ID] "TEXT"')

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from incidentflow.commands._shared import now, open_workspace, shown_path
+from incidentflow.commands._complete import severities
+from incidentflow.commands._shared import TIME_FORMS, now, open_workspace, shown_path
 from incidentflow.model.times import parse_user_time
 from incidentflow.workflow.scaffold import NewIncident, create_incident
 
@@ -12,14 +13,20 @@ from incidentflow.workflow.scaffold import NewIncident, create_incident
 @click.command("new")
 @click.argument("title")
 @click.option(
-    "--severity", help="One of the configured levels (default SEV1..SEV4); default: the middle one."
+    "--severity",
+    shell_complete=severities,
+    help="One of the configured levels (default SEV1..SEV4); default: the middle one.",
 )
 @click.option("--commander", help="Incident commander; default: your git user.name.")
 @click.option("--service", "services", multiple=True, help="An affected service (repeatable).")
 @click.option(
-    "--started-at", help="When impact began: ISO-8601, HH:MM today, or -30m. Default: now."
+    "--started-at",
+    help=f"When impact began: {TIME_FORMS} Default: now.",
 )
-@click.option("--detected-at", help="When it was noticed (same forms). Default: now.")
+@click.option(
+    "--detected-at",
+    help=f"When it was noticed: {TIME_FORMS} Default: now.",
+)
 @click.option("--branch", is_flag=True, help="Create and switch to git branch incident/<id> first.")
 def command(
     title: str,
@@ -33,6 +40,11 @@ def command(
     """Start an incident: its directory, metadata, timeline and the triage stage file.
 
     Prints the new incident's directory.
+
+    \b
+    Examples:
+      incident new "Checkout API returning 500s"
+      incident new "Login errors" --severity SEV2 --service auth --started-at 14:02 --branch
     """
     workspace = open_workspace()
     clock = now()

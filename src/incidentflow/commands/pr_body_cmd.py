@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import now, open_workspace
 
 
 @click.command("pr-body")
-@click.argument("incident_id", required=False, metavar="[ID]")
+@click.argument("incident_id", required=False, metavar="[ID]", shell_complete=incident_ids)
 @click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this date."
 )

@@ -8,6 +8,7 @@ import click
 
 from incidentflow.ai.excerpts import parse_file_spec
 from incidentflow.ai.prompts import prompt_for
+from incidentflow.commands._complete import incident_ids, stage_names
 from incidentflow.commands._shared import open_workspace
 from incidentflow.model.stages import BY_KEY, stage_named
 
@@ -27,9 +28,12 @@ def context_options(function: click.decorators.FC) -> click.decorators.FC:
 
 
 @click.command("prompt")
-@click.argument("incident_id", required=False, metavar="[ID]")
+@click.argument("incident_id", required=False, metavar="[ID]", shell_complete=incident_ids)
 @click.option(
-    "--stage", type=click.Choice(list(BY_KEY)), help="Which stage (default: the current one)."
+    "--stage",
+    type=click.Choice(list(BY_KEY)),
+    shell_complete=stage_names,
+    help="Which stage (default: the current one).",
 )
 @context_options
 def command(
@@ -39,6 +43,11 @@ def command(
 
     Pipe it to any assistant, e.g. `incident prompt | llm`. Lines that look like credentials
     are redacted (reported on stderr).
+
+    \b
+    Examples:
+      incident prompt | llm
+      incident prompt --stage diagnosis --with-file src/app/pool.py:40-60 > prompt.md
     """
     workspace = open_workspace()
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import now, open_workspace, shown_path
 from incidentflow.reports.report import FORMATS
 
@@ -14,7 +15,7 @@ _BY_SUFFIX = {".html": "html", ".htm": "html", ".txt": "text", ".text": "text"}
 
 
 @click.command("report")
-@click.argument("incident_id", required=False, metavar="[ID]")
+@click.argument("incident_id", required=False, metavar="[ID]", shell_complete=incident_ids)
 @click.option(
     "--format",
     "fmt",
@@ -39,6 +40,12 @@ def command(
     detect, contain and resolve, impact, and action items (overdue ones marked).
     --format html writes a single self-contained file: inline CSS, no scripts, nothing
     loaded from the network; it reads well on a phone and prints cleanly.
+
+    \b
+    Examples:
+      incident report
+      incident report checkout -o report.html
+      incident report --format text | mail -s "Incident report" stakeholders@example.com
     """
     from incidentflow.reports.report import load_digest, render_report
 

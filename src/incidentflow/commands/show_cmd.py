@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, now, open_workspace
 from incidentflow.model.incidents import judged_in_the_past, ordering_problems
 from incidentflow.model.metadata import MILESTONES
@@ -15,13 +16,18 @@ from incidentflow.timeline.assemble import assemble, labelled
 
 
 @click.command("show")
-@click.argument("incident_id", required=False, metavar="[ID]")
+@click.argument("incident_id", required=False, metavar="[ID]", shell_complete=incident_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def command(incident_id: str | None, as_json: bool) -> None:
     """Show an incident: metadata, derived status, and each stage's goal.
 
     ID is a full id, a unique prefix or substring; without it, the incident around the
     current directory, else the only open one.
+
+    \b
+    Examples:
+      incident show
+      incident show checkout --json
     """
     workspace = open_workspace()
     chosen = workspace.resolve_id(incident_id, cwd=Path.cwd())

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, open_workspace
-from incidentflow.timeline.assemble import assemble, markdown_table, mermaid_gantt
+from incidentflow.timeline.assemble import assemble, markdown_table
+from incidentflow.timeline.gantt import mermaid_gantt
 
 
 @click.command("timeline")
-@click.argument("incident_id", required=False, metavar="[ID]")
+@click.argument("incident_id", required=False, metavar="[ID]", shell_complete=incident_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--mermaid", is_flag=True, help="Also print the Mermaid gantt chart.")
 def command(incident_id: str | None, as_json: bool, mermaid: bool) -> None:
@@ -35,5 +37,7 @@ def command(incident_id: str | None, as_json: bool, mermaid: bool) -> None:
     if mermaid:
         click.echo("")
         click.echo(
-            mermaid_gantt(events, title=report.meta.title, report=report, tz=workspace.config.tz())
+            mermaid_gantt(
+                events, title=report.meta.title, times=report.meta.times, tz=workspace.config.tz()
+            )
         )

@@ -65,7 +65,7 @@ class IndexRow(Record):
             self.severity,
             self.status,
             self.stage,
-            _escape(self.title),
+            _escape(self.title) or "?",
         ]
         return "| " + " | ".join(cells) + " |"
 
@@ -101,7 +101,7 @@ def render_table(rows: Iterable[str], *, config: Config) -> str:
     ordered = sorted(rows, key=_sort_key, reverse=True)
     header = (
         f"| Incident | Started ({config.timezone}) | Severity | Status | Stage | Title |\n"
-        "|---|---|---|---|---|---|\n"
+        "| --- | --- | --- | --- | --- | --- |\n"
     )
     return f"{START}\n{header}" + "".join(f"{row}\n" for row in ordered) + f"{END}\n"
 

@@ -1,13 +1,11 @@
 """An incident's timeline from three sources: timeline.md, the milestones, and git history.
 
-Rendered as a markdown table and as a Mermaid gantt chart that GitHub and GitLab draw in
-pull-request review.
+Rendered as a markdown table here, and as a Mermaid gantt chart by `gantt`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from incidentflow.git.repo import files_added
@@ -24,7 +22,6 @@ MILESTONE_EVENTS = {
     "contained_at": "Contained",
     "resolved_at": "Resolved",
 }
-MAX_DIAGRAM_EVENTS = 40
 
 
 @dataclass(frozen=True)
@@ -114,62 +111,26 @@ def labelled(event: Event) -> str:
 
 
 def markdown_table(events: list[Event]) -> str:
-    """A `| Time | Event | Source |` table; milestones are marked in bold."""
-    lines = ["| Time | Event | Source |", "|------|-------|--------|"]
+    """A `| Time | Event | Source |` table; milestones are marked in bold.
+
+    Written in markdownlint's compact table style (one space inside each pipe).
+    """
+    lines = [table_row(["Time", "Event", "Source"]), table_row(["---"] * 3)]
     for event in events:
         text = _cell(event.text)
         if event.milestone:
             label = MILESTONE_EVENTS[event.milestone]
-            text = f"**{label}**" if text == label else f"**{label}:** {text}"
+            text = f"**{label}:** {text}" if text and text != label else f"**{label}**"
         who = f" ({_cell(event.author)})" if event.author else ""
-        lines.append(f"| {event.time.isoformat()} | {text}{who} | {_cell(event.source)} |")
+        lines.append(table_row([event.time.isoformat(), f"{text}{who}", _cell(event.source)]))
     return "\n".join(lines)
+
+
+def table_row(cells: list[str]) -> str:
+    """One Markdown table line with exactly one space inside each pipe, even around an
+    empty cell (`| a | | b |`), as markdownlint's compact style wants."""
+    return "|" + "".join(f" {cell} |" if cell else " |" for cell in cells)
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def mermaid_gantt(events: list[Event], *, title: str, report: IncidentReport, tz: dt.tzinfo) -> str:
-    """A Mermaid gantt chart: the response phases as bars, the events as milestones."""
-    fmt = "%Y-%m-%d %H:%M"
-    lines = [
-        "```mermaid",
-        "gantt",
-        f"    title {_mermaid_text(title)}",
-        "    dateFormat YYYY-MM-DD HH:mm",
-        "    axisFormat %H:%M",
-    ]
-    times = {key: report.meta.time(key) for key in MILESTONES}
-    phases = [
-        ("Detection", "started_at", "detected_at"),
-        ("Containment", "detected_at", "contained_at"),
-        ("Resolution", "contained_at", "resolved_at"),
-    ]
-    bars = []
-    for name, start_key, end_key in phases:
-        start, end = times[start_key], times[end_key]
-        if start is not None and end is not None and end > start:
-            bars.append(
-                f"    {name} :{'crit, ' if name == 'Detection' else ''}"
-                f"{start.astimezone(tz).strftime(fmt)}, {end.astimezone(tz).strftime(fmt)}"
-            )
-    if bars:
-        lines += ["    section Response", *bars]
-    if events:
-        lines.append("    section Events")
-        shown = events[:MAX_DIAGRAM_EVENTS]
-        for event in shown:
-            when = event.time.astimezone(tz).strftime(fmt)
-            lines.append(f"    {_mermaid_text(event.text)} :milestone, {when}, 0m")
-        if len(events) > len(shown):
-            lines.append(f"    %% {len(events) - len(shown)} more events in the table above")
-    lines.append("```")
-    return "\n".join(lines)
-
-
-def _mermaid_text(text: str) -> str:
-    """Task names may not hold `:`, `;` or `#` (gantt syntax); keep them readable anyway."""
-    cleaned = re.sub(r"[:;#]", lambda m: {":": " -", ";": ",", "#": "no. "}[m.group(0)], text)
-    cleaned = " ".join(cleaned.split())
-    return cleaned[:80] or "event"
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
