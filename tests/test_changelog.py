@@ -363,8 +363,11 @@ def assert_only_inserted(
         return
     first_break = before.find("\n")
     uses_crlf = first_break > 0 and before[first_break - 1] == "\r"
-    # A category is one level below its section: `###`, or `##` under a setext `===` one.
-    created = {f"## [{section}]", f"### {category}", f"## {category}"}
+    # A category is one level below its section: `###`, or `##` under a setext `===` one;
+    # a heading is underlined where the file's headings are.
+    created = {f"## [{section}]", f"### {category}", f"## {category}", f"[{section}]", category}
+    created |= {"-" * max(3, len(name)) for name in (f"[{section}]", category)}
+    created |= {"=" * max(3, len(category))}
 
     def acceptable(block: str) -> bool:
         if uses_crlf and block.count("\n") != block.count("\r\n"):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+from helpers_node import NEEDS_MARKDOWNLINT
 from hypothesis import given, settings
 from test_changelog import (
     INTRO,
@@ -15,6 +19,7 @@ from test_changelog import (
     changelogs,
     doc,
 )
+from test_markdownlint import CONFIG, markdownlint
 
 from incidentflow.changelog.entries import ChangelogEntry, differences, entry_line, item_text
 from incidentflow.changelog.keepachangelog import (
@@ -73,10 +78,18 @@ STRUCTURE = [
         ),
         doc(
             *("Unreleased", "==========", "", "Added", "-----", "", "- New thing.", ""),
-            *("## Fixed", "", LINE_A, ""),
+            *("Fixed", "-----", "", LINE_A, ""),
             *("1.0.0", "=====", "", "- First."),
         ),
-        id="category-created-one-level-below-a-setext-section",
+        id="category-created-one-level-below-a-setext-section-and-underlined",
+    ),
+    pytest.param(
+        doc("Changelog", "=========", "", "1.0.0", "-----", "", "- First."),
+        doc(
+            *("Changelog", "=========", "", "[Unreleased]", "------------", ""),
+            *("### Fixed", "", LINE_A, "", "1.0.0", "-----", "", "- First."),
+        ),
+        id="section-created-underlined-like-the-versions",
     ),
     pytest.param(
         doc(
@@ -312,3 +325,29 @@ def test_locate_and_rewrite_take_any_text(text: str) -> None:
     after = rewrite_entries(with_a, {A.incident_id: A_EDITED})
     assert rewrite_entries(after, {A.incident_id: A_EDITED}) == after
     assert (item_text(A_EDITED) in after) == (found.released_under is None)
+
+
+# --- What the tool writes passes markdownlint (docs/ci/incidentflow.markdownlint.yaml) ----
+
+LINTED = {
+    "created-with-link.md": LINKED.format(
+        newer="https://github.com/o/r/compare/v1.0.0...v1.1.0",
+        older="https://github.com/o/r/releases/tag/v1.0.0",
+    ),
+    "category-created.md": doc(
+        *INTRO, "## [Unreleased]", "", "### Security", "", "- Patched.", "", *V100
+    ),
+    "template-in-a-comment.md": STRUCTURE[0].values[0],
+    "from-nothing.md": None,
+}
+
+
+@NEEDS_MARKDOWNLINT
+def test_what_is_written_passes_markdownlint(tmp_path: Path) -> None:
+    shutil.copy(CONFIG, tmp_path / ".markdownlint.yaml")
+    for name, before in LINTED.items():
+        after = insert_entries(before, [A, B])
+        after = rewrite_entries(after, {A.incident_id: A_EDITED})
+        (tmp_path / name).write_text(after, encoding="utf-8")
+    result = markdownlint(tmp_path, *LINTED)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -93,7 +93,9 @@ def insert_entries(
             return shape.splice(first_item - 1, items, gap=False)
         return shape.splice(found.end_line, items, gap=True)
 
-    body = [f"{'#' * level} {category}", "", *items]
+    # A new category is underlined like its siblings (or its section) where it can be.
+    setext = _setext(cats[0]) if cats else _setext(shape.section)
+    body = [*_heading(category, level, setext=setext), "", *items]
     rank = _rank(category)
     ranked = [(h, r) for h in cats if (r := _rank(h.text)) is not None]
     later = [] if rank is None else [h for h, r in ranked if r > rank]
@@ -273,7 +275,8 @@ def _with_new_section(shape: _Shape, items: list[str], *, section: str, category
     """Add the section before the newest version, or at the end of a file without versions;
     with the compare link beside the others when the file keeps link references."""
     first_version = next((h for h in shape.headings if h.level == 2), None)
-    body = [f"## [{section}]", "", f"### {category}", "", *items]
+    setext = first_version is not None and _setext(first_version)
+    body = [*_heading(f"[{section}]", 2, setext=setext), "", f"### {category}", "", *items]
     if first_version is None:
         return shape.splice(shape.content_end(0, len(shape.lines)), body, gap=True)
     pos = first_version.line - 1
@@ -290,6 +293,19 @@ def _with_new_section(shape: _Shape, items: list[str], *, section: str, category
     if ref_line <= pos:
         pos += 1
     return "".join(_spliced(lines, pos, body, shape.nl, gap=True))
+
+
+def _setext(heading: Heading) -> bool:
+    """Whether a heading is underlined (`===`, `---`) rather than marked with `#`."""
+    return heading.end_line > heading.line
+
+
+def _heading(text: str, level: int, *, setext: bool) -> list[str]:
+    """A heading's lines in the file's own style (markdownlint's MD003): underlined where
+    setext can say the level (1 and 2), else `#`s."""
+    if setext and level <= 2:
+        return [text, ("=" if level == 1 else "-") * max(3, len(text))]
+    return [f"{'#' * level} {text}"]
 
 
 def _is_section(title: str, section: str) -> bool:
