@@ -8,13 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentflow.changelog.entries import (
-    ChangelogEntry,
-    entry_line,
-    has_entry,
-    insert_entries,
-    marker,
-)
+from incidentflow.changelog.entries import ChangelogEntry, entry_line, has_entry, marker
+from incidentflow.changelog.keepachangelog import insert_entries
 
 A = ChangelogEntry(
     incident_id="2026-11-25-checkout-api-500s",
@@ -368,7 +363,11 @@ def assert_only_inserted(
         return
     first_break = before.find("\n")
     uses_crlf = first_break > 0 and before[first_break - 1] == "\r"
-    created = {f"## [{section}]", f"### {category}"}
+    # A category is one level below its section: `###`, or `##` under a setext `===` one;
+    # a heading is underlined where the file's headings are.
+    created = {f"## [{section}]", f"### {category}", f"## {category}", f"[{section}]", category}
+    created |= {"-" * max(3, len(name)) for name in (f"[{section}]", category)}
+    created |= {"=" * max(3, len(category))}
 
     def acceptable(block: str) -> bool:
         if uses_crlf and block.count("\n") != block.count("\r\n"):

@@ -8,6 +8,8 @@ import pytest
 from conftest import Repo, incident
 from helpers_incident import app_file, build, changelog_text, new_incident
 
+KEEP_A_CHANGELOG = "changelog: Keep a Changelog in CHANGELOG.md (the default)\n"
+
 RELEASED = """\
 # Changelog
 
@@ -63,7 +65,11 @@ def test_check_then_add_then_check(repo: Repo) -> None:
 
     before = (repo.root / "CHANGELOG.md").read_bytes()
     again = incident("changelog")
-    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "CHANGELOG.md is up to date\n")
+    assert (again.exit_code, again.stdout, again.stderr) == (
+        0,
+        "",
+        KEEP_A_CHANGELOG + "CHANGELOG.md is up to date\n",
+    )
     assert (repo.root / "CHANGELOG.md").read_bytes() == before
 
 
@@ -73,16 +79,51 @@ def test_unfinished_postmortems_need_no_entry(repo: Repo) -> None:
     build(repo, incident_id, through=4, last_complete=False)
     assert incident("changelog", "--check").exit_code == 0
     result = incident("changelog")
-    assert (result.exit_code, result.stderr) == (0, "CHANGELOG.md is up to date\n")
+    assert (result.exit_code, result.stderr) == (
+        0,
+        KEEP_A_CHANGELOG + "CHANGELOG.md is up to date\n",
+    )
     assert not (repo.root / "CHANGELOG.md").exists()
 
 
 def test_released_entry_counts_as_present(repo: Repo) -> None:
     incident_id = finished(repo)
     repo.write("CHANGELOG.md", RELEASED.format(id=incident_id))
-    assert incident("changelog", "--check").exit_code == 0
-    assert incident("changelog").stdout == ""
+    note = (
+        f"CHANGELOG.md:9: the entry for {incident_id} is released under 2.0.0 and stays as it "
+        "is, though its postmortem's Changelog entry now reads differently\n"
+    )
+    checked = incident("changelog", "--check")
+    assert (checked.exit_code, checked.stdout, checked.stderr) == (0, "", note)
+    result = incident("changelog")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == KEEP_A_CHANGELOG + note + "CHANGELOG.md is up to date\n"
     assert repo.read("CHANGELOG.md") == RELEASED.format(id=incident_id)
+
+
+def test_an_edited_entry_is_drift_until_its_unreleased_line_is_rewritten(repo: Repo) -> None:
+    incident_id = finished(repo)
+    assert incident("changelog").exit_code == 0
+    postmortem = f"incidents/{incident_id}/04-postmortem.md"
+    reworded = "Checkout no longer fails on carts a coupon emptied."
+    repo.write(postmortem, repo.read(postmortem).replace(changelog_text(incident_id), reworded))
+    line = repo.read("CHANGELOG.md").splitlines().index(line_for(incident_id)) + 1
+
+    drift = incident("changelog", "--check")
+    assert (drift.exit_code, drift.stdout) == (
+        1,
+        f"CHANGELOG.md:{line}: the entry for {incident_id} differs from its postmortem: "
+        f'text "{changelog_text(incident_id)}" is now "{reworded}"\n',
+    )
+    fixed = incident("changelog")
+    assert (fixed.exit_code, fixed.stdout) == (
+        0,
+        f"CHANGELOG.md:{line}: updated the entry for {incident_id} to match its postmortem\n",
+    )
+    assert repo.read("CHANGELOG.md").splitlines()[line - 1] == line_for(incident_id).replace(
+        changelog_text(incident_id), reworded
+    )
+    assert incident("changelog", "--check").exit_code == 0
 
 
 def test_several_missing_entries_newest_first(repo: Repo) -> None:
@@ -130,3 +171,40 @@ def test_unreadable_changelog_is_one_clear_error(repo: Repo) -> None:
             2,
             "error: CHANGELOG.md: cannot read: Is a directory\n",
         )
+
+
+def test_text_put_before_an_entry_is_drift_too(repo: Repo) -> None:
+    """The line as written counts only after nothing but its bullet."""
+    incident_id = finished(repo)
+    assert incident("changelog").exit_code == 0
+    text = repo.read("CHANGELOG.md")
+    repo.write(
+        "CHANGELOG.md",
+        text.replace(line_for(incident_id), "- Reviewer: " + line_for(incident_id)[2:]),
+    )
+    drift = incident("changelog", "--check")
+    assert drift.exit_code == 1
+    assert f"the entry for {incident_id} differs from its postmortem: text " in drift.stdout
+    assert incident("changelog").exit_code == 0
+    assert repo.read("CHANGELOG.md") == text
+
+
+def test_a_changelog_with_conflict_markers_is_left_for_a_person(repo: Repo) -> None:
+    incident_id = finished(repo)
+    conflicted = (
+        "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n<<<<<<< HEAD\n- Ours.\n=======\n"
+        "- Theirs.\n>>>>>>> topic\n"
+    )
+    repo.write("CHANGELOG.md", conflicted)
+    result = incident("changelog")
+    assert (result.exit_code, result.stdout, result.stderr.splitlines()[-1]) == (
+        2,
+        "",
+        "error: CHANGELOG.md:7: has merge conflict markers; resolve them, then add the entry "
+        "(commit again, or run `incident changelog`)",
+    )
+    assert repo.read("CHANGELOG.md") == conflicted
+    assert (
+        incident("changelog", "--check").stdout
+        == f"CHANGELOG.md: missing the entry for {incident_id}\n"
+    )

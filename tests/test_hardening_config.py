@@ -78,7 +78,7 @@ def test_a_broken_config_stops_every_command_with_the_same_line(repo: Repo, name
         pytest.param("recent_changes:\n  window: 1:30\n", ".incident.yaml:2: recent_changes.window must be a duration like 24h, 90m or 2d", id="window clock"),
         pytest.param("recent_changes:\n  since: 1d\n", ".incident.yaml:2: unknown key recent_changes.since (known: window, max)", id="recent key"),
         pytest.param("changelog: 7\n", ".incident.yaml:1: changelog must be a mapping of keys to values", id="changelog number"),
-        pytest.param("changelog:\n  path: CHANGES.md\n  colour: red\n", ".incident.yaml:3: unknown key changelog.colour (known: path, section, category)", id="changelog key"),
+        pytest.param("changelog:\n  path: CHANGES.md\n  colour: red\n", ".incident.yaml:3: unknown key changelog.colour (known: path, section, category, format, type)", id="changelog key"),
         pytest.param("templates_dir: [a]\n", ".incident.yaml:1: templates_dir must be a non-empty string", id="templates list"),
         pytest.param("stages: [triage]\n", ".incident.yaml:1: stages must be a mapping of keys to values", id="stages list"),
         pytest.param("stages:\n  triage: []\n", ".incident.yaml:2: stages.triage must be a mapping of keys to values", id="stage list"),

@@ -538,8 +538,26 @@ def test_entry_already_released_is_not_added_again(repo: Repo, hook: HookRunner)
     repo.write("CHANGELOG.md", released)
     repo.git("add", "CHANGELOG.md")
     result = hook(stage_path(incident_id, 4))
-    assert (result.code, result.stdout, result.stderr) == (0, "", "")
+    line = (
+        released.splitlines().index(f"- Old wording of the entry. <!-- incident:{incident_id} -->")
+        + 1
+    )
+    # A released line is never rewritten; the hook says so in one line and lets the commit in.
+    assert (result.code, result.stdout, result.stderr) == (
+        0,
+        f"incident-check: CHANGELOG.md:{line}: the entry for {incident_id} is released under "
+        "1.0.0 and stays as it is, though its postmortem's Changelog entry now reads differently\n",
+        "",
+    )
     assert repo.read("CHANGELOG.md") == released
+    # Released with the postmortem's own words: nothing to say.
+    repo.write(
+        "CHANGELOG.md",
+        KEEP_A_CHANGELOG.replace("- First release.\n", f"- First release.\n{entry(incident_id)}\n"),
+    )
+    repo.git("add", "CHANGELOG.md")
+    quiet = hook(stage_path(incident_id, 4))
+    assert (quiet.code, quiet.stdout, quiet.stderr) == (0, "", "")
 
 
 def test_two_postmortems_in_one_commit_newest_first(repo: Repo, hook: HookRunner) -> None:
@@ -652,4 +670,156 @@ def test_deleting_a_whole_incident_passes(repo: Repo, hook: HookRunner) -> None:
     assert (result.code, result.stdout) == (
         1,
         f"incidents/{incident_id}/incident.yaml: is missing from the index\n",
+    )
+
+
+# --- The changelog as a renderer reads it, through a link, in step with the postmortem ---
+
+
+def test_changelog_linked_inside_the_repository_is_written_and_judged_at_its_target(
+    repo: Repo, hook: HookRunner
+) -> None:
+    """In the index a symlink's blob is the link text, so the target's staged copy counts."""
+    repo.write("docs/CHANGES.md", KEEP_A_CHANGELOG)
+    (repo.root / "CHANGELOG.md").symlink_to("docs/CHANGES.md")
+    repo.commit_all("changelog kept in docs, linked from the root")
+    incident_id = finished_postmortem(repo)
+    first = hook(stage_path(incident_id, 4))
+    assert (first.code, first.stdout) == (
+        1,
+        f"incident-check: added the changelog entry for {incident_id} to docs/CHANGES.md "
+        "(CHANGELOG.md links to it); review it, `git add docs/CHANGES.md` and commit again\n",
+    )
+    assert (repo.root / "CHANGELOG.md").is_symlink()
+    assert repo.read("docs/CHANGES.md") == KEEP_A_CHANGELOG.replace(
+        "### Fixed\n\n", f"### Fixed\n\n{entry(incident_id, link_prefix='../')}\n", 1
+    )
+    # Staging the link changes nothing: it is the target that has to be staged.
+    repo.git("add", "CHANGELOG.md")
+    again = hook(stage_path(incident_id, 4))
+    assert again.code == 1
+    assert "docs/CHANGES.md (CHANGELOG.md links to it) has the entry" in again.stdout
+    repo.git("add", "docs/CHANGES.md")
+    passed = hook(stage_path(incident_id, 4))
+    assert (passed.code, passed.stdout, passed.stderr) == (0, "", "")
+    assert incident("changelog", "--check").exit_code == 0
+
+
+def test_an_edited_changelog_entry_rewrites_its_unreleased_line(
+    repo: Repo, hook: HookRunner
+) -> None:
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
+    incident_id = finished_postmortem(repo)
+    assert hook(stage_path(incident_id, 4)).code == 1
+    repo.git("add", "CHANGELOG.md")
+    repo.git("commit", "-q", "--no-verify", "-m", "postmortem")
+    # In review, the Changelog entry is reworded; the postmortem lands again.
+    postmortem = stage_path(incident_id, 4)
+    reworded = "Checkout no longer fails on carts emptied by a coupon."
+    repo.write(postmortem, repo.read(postmortem).replace(changelog_text(incident_id), reworded))
+    repo.git("add", postmortem)
+    new_line = entry(incident_id).replace(changelog_text(incident_id), reworded)
+    updated = hook(postmortem)
+    assert (updated.code, updated.stdout) == (
+        1,
+        f"incident-check: updated the changelog entry for {incident_id} in CHANGELOG.md; "
+        "review it, `git add CHANGELOG.md` and commit again\n",
+    )
+    assert repo.read("CHANGELOG.md") == KEEP_A_CHANGELOG.replace(
+        "### Fixed\n\n", f"### Fixed\n\n{new_line}\n", 1
+    )
+    repo.git("add", "CHANGELOG.md")
+    passed = hook(postmortem)
+    assert (passed.code, passed.stdout, passed.stderr) == (0, "", "")
+
+
+def test_a_created_unreleased_section_gets_the_compare_link(repo: Repo, hook: HookRunner) -> None:
+    released = KEEP_A_CHANGELOG.replace(
+        "## [Unreleased]\n\n### Added\n\n- Export incidents as JSON.\n\n"
+        "### Fixed\n\n- Login page no longer flickers.\n\n",
+        "",
+    ).replace(
+        "[Unreleased]: https://example.com/compare/v1.0.0...HEAD\n"
+        "[1.0.0]: https://example.com/releases/tag/v1.0.0\n",
+        "[1.0.0]: https://github.com/shop/shop/releases/tag/v1.0.0\n",
+    )
+    repo.write("CHANGELOG.md", released)
+    incident_id = finished_postmortem(repo)
+    assert hook(stage_path(incident_id, 4)).code == 1
+    assert repo.read("CHANGELOG.md") == released.replace(
+        "## [1.0.0]", f"## [Unreleased]\n\n### Fixed\n\n{entry(incident_id)}\n\n## [1.0.0]"
+    ).replace(
+        "[1.0.0]: ",
+        "[Unreleased]: https://github.com/shop/shop/compare/v1.0.0...HEAD\n[1.0.0]: ",
+    )
+
+
+def test_only_an_entry_gone_under_pre_commit_is_called_rolled_back(
+    repo: Repo, hook: HookRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook notes (in .git) what it wrote; an entry it finds rewritten by a newer
+    postmortem is no roll-back, one that vanished under pre-commit is."""
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
+    repo.commit_all("changelog")
+    incident_id = finished_postmortem(repo)
+    postmortem = stage_path(incident_id, 4)
+    assert hook(postmortem).stdout == added_message(incident_id)
+    assert (repo.root / ".git/incidentflow-changelog.json").is_file()
+
+    repo.write(postmortem, repo.read(postmortem).replace("Checkout no longer", "Checkout never"))
+    repo.git("add", postmortem)
+    reworded = hook(postmortem)
+    assert reworded.stdout == (
+        f"incident-check: updated the changelog entry for {incident_id} in CHANGELOG.md; "
+        "review it, `git add CHANGELOG.md` and commit again\n"
+    )
+
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)  # as pre-commit's roll-back leaves it
+    gone = hook(postmortem)
+    assert gone.code == 1
+    assert gone.stdout.startswith(
+        f"incident-check: the changelog entry for {incident_id} that this hook wrote to "
+        "CHANGELOG.md last time is gone again: pre-commit rolled it back"
+    )
+    assert gone.stdout.count("\n") == 1
+    repo.git("add", "CHANGELOG.md")
+    assert hook(postmortem).code == 0
+    assert not (repo.root / ".git/incidentflow-changelog.json").exists()  # nothing left to note
+    # Once the commit carries it, the note is dropped: removing it later is no roll-back.
+    repo.git("commit", "-q", "--no-verify", "-m", "postmortem")
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
+    repo.git("add", "CHANGELOG.md")
+    assert hook(postmortem).stdout == added_message(incident_id)
+
+
+def test_without_pre_commit_a_removed_entry_is_simply_added_again(
+    repo: Repo, hook: HookRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PRE_COMMIT", raising=False)
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
+    incident_id = finished_postmortem(repo)
+    assert hook(stage_path(incident_id, 4)).stdout == added_message(incident_id)
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
+    assert hook(stage_path(incident_id, 4)).stdout == added_message(incident_id)
+
+
+def test_a_changelog_left_in_a_merge_conflict_is_named(repo: Repo, hook: HookRunner) -> None:
+    app_file(repo)
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG)
+    repo.commit_all("changelog")
+    repo.git("switch", "-q", "-c", "topic")
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG.replace("flickers", "flickers on Safari"))
+    repo.commit_all("theirs")
+    repo.git("switch", "-q", "main")
+    repo.write("CHANGELOG.md", KEEP_A_CHANGELOG.replace("flickers", "flickers on load"))
+    repo.commit_all("ours")
+    merged = subprocess.run(["git", "merge", "-q", "topic"], cwd=repo.root, capture_output=True)
+    assert merged.returncode != 0
+    incident_id = finished_postmortem(repo)
+    result = hook(stage_path(incident_id, 4))
+    assert (result.code, result.stdout, result.stderr) == (
+        2,
+        "",
+        "error: CHANGELOG.md: has unresolved merge conflicts; resolve them and `git add` it\n",
     )

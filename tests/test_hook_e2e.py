@@ -268,3 +268,95 @@ def test_a_clean_merge_that_breaks_the_order_is_refused(repo: Repo, how: str) ->
     said = merged.stdout + merged.stderr
     assert f"{stage_path(incident_id, 1)}:" in said and 'section "Impact" is not filled in' in said
     assert len(repo.git("log", "--format=%H", "--merges").split()) == 0  # no merge commit
+
+
+CHANGELOG = """\
+# Changelog
+
+## [Unreleased]
+
+### Fixed
+
+- Login page no longer flickers.
+
+## [1.0.0] - 2026-10-01
+
+- First release.
+"""
+ROLLED_BACK = "Stashed changes conflicted with hook auto-fixes... Rolling back fixes..."
+
+
+def test_pre_commit_rolling_back_the_entry_is_explained_and_the_way_out_works(repo: Repo) -> None:
+    """Unstaged edits to CHANGELOG.md next to where the entry goes: pre-commit stashes them,
+    the hook adds the entry, the stash no longer applies, and pre-commit rolls the entry back.
+    The next commit says so and how to get out; both ways out end in a passing commit."""
+    assert incident("init").exit_code == 0
+    repo.write("CHANGELOG.md", CHANGELOG)
+    app_file(repo)
+    repo.commit_all("set up incidents")
+    assert run(repo, "pre-commit", "install").returncode == 0
+    incident_id = new_incident()
+    build(repo, incident_id, through=4)
+    repo.git("add", "incidents")
+    mine = CHANGELOG.replace("### Fixed\n\n", "### Fixed\n\n- Search no longer times out.\n")
+    repo.write("CHANGELOG.md", mine)  # not staged
+    marker = f"<!-- incident:{incident_id} -->"
+
+    first = commit(repo, "postmortem")
+    output = first.stdout + first.stderr
+    assert first.returncode != 0
+    assert ROLLED_BACK in output
+    assert f"incident-check: added the changelog entry for {incident_id} to CHANGELOG.md" in output
+    assert repo.read("CHANGELOG.md") == mine  # the entry is gone again, the edits are there
+
+    second = commit(repo, "postmortem")
+    output = second.stdout + second.stderr
+    assert second.returncode != 0
+    explained = (
+        f"incident-check: the changelog entry for {incident_id} that this hook wrote to "
+        "CHANGELOG.md last time is gone again: pre-commit rolled it back"
+    )
+    assert explained in output
+    assert f"incident-check: added the changelog entry for {incident_id}" not in output
+    assert (
+        "stage or stash them (`git add CHANGELOG.md`, or `git stash push CHANGELOG.md`)" in output
+    )
+    assert "run `incident changelog`, which writes the entry into your working copy" in output
+    assert marker in output  # the line itself is printed
+    assert repo.read("CHANGELOG.md") == mine
+
+    # One way out: write the entry beside the edits, stage both, commit.
+    assert incident("changelog").exit_code == 0
+    assert marker in repo.read("CHANGELOG.md")
+    assert "- Search no longer times out." in repo.read("CHANGELOG.md")
+    repo.git("add", "CHANGELOG.md")
+    done = commit(repo, "postmortem")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert marker in repo.git("show", "HEAD:CHANGELOG.md")
+
+
+def test_staging_the_edits_after_a_roll_back_converges(repo: Repo) -> None:
+    assert incident("init").exit_code == 0
+    repo.write("CHANGELOG.md", CHANGELOG)
+    app_file(repo)
+    repo.commit_all("set up incidents")
+    assert run(repo, "pre-commit", "install").returncode == 0
+    incident_id = new_incident()
+    build(repo, incident_id, through=4)
+    repo.git("add", "incidents")
+    mine = CHANGELOG.replace("### Fixed\n\n", "### Fixed\n\n- Search no longer times out.\n")
+    repo.write("CHANGELOG.md", mine)
+    assert ROLLED_BACK in (lambda r: r.stdout + r.stderr)(commit(repo, "postmortem"))
+
+    # The other way out: stage the edits; the hook adds the entry for good this time.
+    repo.git("add", "CHANGELOG.md")
+    second = commit(repo, "postmortem")
+    output = second.stdout + second.stderr
+    assert second.returncode != 0
+    assert ROLLED_BACK not in output
+    assert "is gone again: pre-commit rolled it back" in output
+    assert f"<!-- incident:{incident_id} -->" in repo.read("CHANGELOG.md")
+    repo.git("add", "CHANGELOG.md")
+    done = commit(repo, "postmortem")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert repo.git("status", "--porcelain") == ""

@@ -85,6 +85,16 @@ def ours(text: str) -> list[tuple[int, str, int]]:
     return [(h.level, h.text, h.line) for h in parse(text).headings]
 
 
+def oracle_items(text: str) -> list[int]:
+    """First lines of the top-level list items per markdown-it (a top-level list is level 0,
+    its items level 1)."""
+    return [
+        token.map[0] + 1
+        for token in _md.parse(text)
+        if token.type == "list_item_open" and token.level == 1 and token.map
+    ]
+
+
 # Deterministic in CI; exploratory runs with millions of random documents found the cases
 # pinned as examples below.
 @settings(
@@ -117,6 +127,19 @@ def test_headings_match_commonmark(text: str) -> None:
     expected = [(level, " ".join(title.split()), line) for level, title, line in oracle(text)]
     actual = [(level, " ".join(title.split()), line) for level, title, line in ours(text)]
     assert actual == expected
+
+
+@settings(
+    max_examples=1500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.lists(LINE, max_size=14).map("\n".join))
+@example("- item\n<!--\n- in a comment\n-->\n- item\n")
+@example("```\n- fenced\n```\n* item\n  - nested\n")
+@example("text\n- interrupts\ntext\n2. cannot interrupt\n")
+def test_list_items_match_commonmark(text: str) -> None:
+    if split_lines(text)[0].rstrip() == "---":
+        text = "x\n\n" + text
+    assert parse(text).list_items == oracle_items(text)
 
 
 @given(st.text())

@@ -1,33 +1,14 @@
-"""Add one line per finished postmortem to a Keep a Changelog file.
+"""The changelog entry of a finished postmortem, and how each changelog format writes it.
 
-Pure text in, text out: reading and writing the file is the caller's job. Every byte outside
-the inserted lines is kept as it was, so a human-edited changelog never gets reformatted.
+Pure values and text: where an entry goes in a file is `keepachangelog.py`'s business, and
+which files exist is `update.py`'s.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from incidentflow.records import Record
-
-# Keep a Changelog 1.1.0 lists change types in this order; new category headings follow it.
-_CATEGORY_ORDER = ("added", "changed", "deprecated", "removed", "fixed", "security")
-_PREAMBLE = (
-    "# Changelog",
-    "",
-    "All notable changes to this project will be documented in this file.",
-    "",
-    "The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).",
-    "",
-)
-_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
-_LIST_ITEM = re.compile(r"[-*+](?:[ \t]|\r?\n|$)")
-_LINK_REF = re.compile(r" {0,3}\[[^\]]+\]:")
-
-# Per line: heading level (0 when not a heading), heading title, inside a fenced code block.
-_Info = tuple[int, str, bool]
 
 
 class ChangelogEntry(Record):
@@ -44,17 +25,23 @@ class ChangelogEntry(Record):
         self._validate()
 
     def _validate(self) -> None:
-        # The id ends up inside an HTML comment that is the idempotency key, so it must stay
-        # a single token that cannot close the comment early.
+        # The id ends up inside an HTML comment that is the idempotency key, and in file
+        # names of news fragments, so it must stay a single token that cannot close the
+        # comment early or leave a directory.
         if not self.incident_id or any(c.isspace() for c in self.incident_id):
             raise ValueError(f"incident id must be one non-empty token: {self.incident_id!r}")
-        if "-->" in self.incident_id:
-            raise ValueError(f"incident id must not contain '-->': {self.incident_id!r}")
+        if "-->" in self.incident_id or "/" in self.incident_id or "\\" in self.incident_id:
+            raise ValueError(f"incident id must not contain '-->' or slashes: {self.incident_id!r}")
         if not self.text.split():
             raise ValueError(f"changelog text for {self.incident_id} is empty")
         for name in ("severity", "date", "link"):
             if any(c in getattr(self, name) for c in "\r\n"):
                 raise ValueError(f"{name} of {self.incident_id} must be a single line")
+
+    @property
+    def words(self) -> str:
+        """The entry's text collapsed onto one line."""
+        return " ".join(self.text.split())
 
 
 def marker(incident_id: str) -> str:
@@ -62,13 +49,17 @@ def marker(incident_id: str) -> str:
     return f"<!-- incident:{incident_id} -->"
 
 
+def item_text(entry: ChangelogEntry) -> str:
+    """The Markdown list item's text without its bullet, ending in the marker."""
+    return (
+        f"{entry.words} ({entry.severity} incident [{entry.incident_id}]({entry.link}),"
+        f" {entry.date}) {marker(entry.incident_id)}"
+    )
+
+
 def entry_line(entry: ChangelogEntry) -> str:
     """Render an entry as one Markdown list item, its text collapsed onto a single line."""
-    text = " ".join(entry.text.split())
-    return (
-        f"- {text} ({entry.severity} incident [{entry.incident_id}]({entry.link}), {entry.date})"
-        f" {marker(entry.incident_id)}"
-    )
+    return f"- {item_text(entry)}"
 
 
 def has_entry(text: str, incident_id: str) -> bool:
@@ -76,143 +67,66 @@ def has_entry(text: str, incident_id: str) -> bool:
     return marker(incident_id) in text
 
 
-def insert_entries(
-    text: str | None,
-    entries: Sequence[ChangelogEntry],
-    *,
-    section: str = "Unreleased",
-    category: str = "Fixed",
-) -> str:
-    """Return the changelog with the entries not yet present added, newest first.
+def names_incident(text: str, incident_id: str) -> bool:
+    """Whether ``text`` names the incident id as a whole token (`…-500s` is not `…-500s-2`).
 
-    ``None`` means the file does not exist yet; when nothing is new, ``text`` is returned as is.
+    How a generated or collected changelog is searched: the marker may not survive there.
     """
-    for name, value in (("section", section), ("category", category)):
-        if not value.strip() or any(c in value for c in "\r\n"):
-            raise ValueError(f"{name} must be a non-empty single line: {value!r}")
-    source = text if text is not None else "\n".join((*_PREAMBLE, f"## [{section}]", ""))
-    fresh: dict[str, ChangelogEntry] = {}
-    for entry in entries:
-        if entry.incident_id not in fresh and not has_entry(source, entry.incident_id):
-            fresh[entry.incident_id] = entry
-    if not fresh:
-        return source
-    ordered = sorted(fresh.values(), key=lambda e: (e.date, e.incident_id), reverse=True)
-    items = [entry_line(e) for e in ordered]
-    first_break = source.find("\n")
-    nl = "\r\n" if first_break > 0 and source[first_break - 1] == "\r" else "\n"
-    lines = _split_lines(source)
-    info = _scan(lines)
+    pattern = rf"(?<![\w-]){re.escape(incident_id)}(?![\w-])"
+    return re.search(pattern, text) is not None
 
-    sec = next((i for i, h in enumerate(info) if h[0] == 2 and _is_section(h[1], section)), None)
-    if sec is None:
-        first_version = next((i for i, h in enumerate(info) if h[0] == 2), None)
-        pos = first_version if first_version is not None else _content_end(lines, info, 0)
-        body = [f"## [{section}]", "", f"### {category}", "", *items]
-        return _splice(lines, pos, body, nl, gap=True)
 
-    end = next((i for i in range(sec + 1, len(lines)) if 0 < info[i][0] <= 2), len(lines))
-    cats = [i for i in range(sec + 1, end) if info[i][0] == 3]
-    found = next((i for i in cats if info[i][1].casefold() == category.casefold()), None)
-    if found is not None:
-        stop = _block_end(info, found, end)
-        first_item = next(
-            (i for i in range(found + 1, stop) if not info[i][2] and _LIST_ITEM.match(lines[i])),
-            None,
+_FIELDS = (
+    r"(?P<text>.*) \((?P<severity>\S+) incident \[(?P<id>[^\]]*)\]\((?P<link>[^)]*)\),"
+    r" (?P<date>[^)]*)\) <!-- incident:(?P=id) -->"
+)
+
+
+def differences(current: str, entry: ChangelogEntry) -> str:
+    """Say what in an entry's line (``current``, without its bullet) differs from ``entry``."""
+    found = re.fullmatch(_FIELDS, " ".join(current.split()))
+    if found is None:
+        return f'the line reads "{_cut(current)}", its postmortem says "{_cut(entry.words)}"'
+    wanted = {
+        "text": entry.words,
+        "severity": entry.severity,
+        "link": entry.link,
+        "date": entry.date,
+    }
+    changed = [
+        f'{name} "{_cut(found[name])}" is now "{_cut(value)}"'
+        for name, value in wanted.items()
+        if found[name] != value
+    ]
+    return "; ".join(changed)
+
+
+def _cut(text: str, limit: int = 160) -> str:
+    """Keep messages bounded: a hand-edited line may be any length."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fragment_text(
+    entry: ChangelogEntry, *, markup: str, heading: str | None = None, bullet: bool = True
+) -> str:
+    """A news fragment holding the entry: Markdown (with the marker) or reStructuredText.
+
+    ``heading`` is a category heading, for tools whose fragments carry one (scriv);
+    without ``bullet`` the text is bare, for tools that make each fragment a bullet
+    themselves (towncrier).
+    """
+    if markup == "rst":
+        text = (
+            f"{entry.words} ({entry.severity} incident `{entry.incident_id}"
+            f" <{entry.link}>`__, {entry.date})"
         )
-        if first_item is not None:
-            return _splice(lines, first_item, items, nl, gap=False)
-        return _splice(lines, found + 1, items, nl, gap=True)
-
-    body = [f"### {category}", "", *items]
-    rank = _rank(category)
-    ranked = [(i, r) for i in cats if (r := _rank(info[i][1])) is not None]
-    later = [] if rank is None else [i for i, r in ranked if r > rank]
-    if later:
-        return _splice(lines, later[0], body, nl, gap=True)
-    # An unknown category has no place in the standard order, so it goes after all others.
-    earlier = cats if rank is None else [i for i, r in ranked if r < rank]
-    if earlier:
-        pos = _content_end(lines, info, earlier[-1], _block_end(info, earlier[-1], end))
-        return _splice(lines, pos, body, nl, gap=True)
-    return _splice(lines, sec + 1, body, nl, gap=True)
+        title = "" if heading is None else f"{heading}\n{'-' * len(heading)}\n\n"
+    else:
+        text = item_text(entry)
+        title = "" if heading is None else f"### {heading}\n\n"
+    return f"{title}{'- ' if bullet else ''}{text}\n"
 
 
-def _split_lines(text: str) -> list[str]:
-    # Only "\n" ends a line: str.splitlines would also split on form feeds and the like,
-    # which would shift insertion points away from what Markdown renderers see.
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
-
-
-def _scan(lines: list[str]) -> list[_Info]:
-    info: list[_Info] = []
-    fence = ""
-    for line in lines:
-        body = line.rstrip("\r\n")
-        opener = _FENCE.match(body)
-        if fence:
-            info.append((0, "", True))
-            # A closing fence is a run of the same character, at least as long as the opener.
-            if opener and opener[1].startswith(fence) and not opener[2].strip():
-                fence = ""
-            continue
-        # A backtick run followed by more backticks on the line is inline code, not a fence.
-        if opener and not (opener[1][0] == "`" and "`" in opener[2]):
-            fence = opener[1]
-            info.append((0, "", True))
-            continue
-        heading = _HEADING.fullmatch(body)
-        if heading:
-            info.append((len(heading[1]), (heading[2] or "").strip(), False))
-        else:
-            info.append((0, "", False))
-    return info
-
-
-def _is_section(title: str, section: str) -> bool:
-    # Accepts "[Unreleased]", "Unreleased" and trailing text such as "[Unreleased] - soon".
-    pattern = rf"\[?{re.escape(section)}\]?(?!\w)"
-    return re.match(pattern, title, re.IGNORECASE) is not None
-
-
-def _rank(category: str) -> int | None:
-    name = category.casefold()
-    return _CATEGORY_ORDER.index(name) if name in _CATEGORY_ORDER else None
-
-
-def _block_end(info: list[_Info], heading: int, limit: int) -> int:
-    return next((i for i in range(heading + 1, limit) if info[i][0]), limit)
-
-
-def _blank(line: str) -> bool:
-    return not line.strip(" \t\r\n")
-
-
-def _content_end(lines: list[str], info: list[_Info], start: int, stop: int | None = None) -> int:
-    # Trailing blank lines and link reference definitions ("[1.0.0]: https://...") belong
-    # after whatever is appended to a block, so the insertion goes above them.
-    pos = len(lines) if stop is None else stop
-    while pos > start and (
-        _blank(lines[pos - 1]) or (not info[pos - 1][2] and _LINK_REF.match(lines[pos - 1]))
-    ):
-        pos -= 1
-    return pos
-
-
-def _splice(lines: list[str], pos: int, body: list[str], nl: str, *, gap: bool) -> str:
-    head = ""
-    block = list(body)
-    if pos > 0:
-        prev = lines[pos - 1]
-        if not prev.endswith("\n"):
-            head = nl
-        if gap and not _blank(prev):
-            block.insert(0, "")
-    if gap and pos < len(lines) and not _blank(lines[pos]):
-        block.append("")
-    inserted = head + "".join(line + nl for line in block)
-    return "".join(lines[:pos]) + inserted + "".join(lines[pos:])
+def commit_line(entry: ChangelogEntry) -> str:
+    """The conventional-commit subject that gives a generated changelog the entry."""
+    return f"fix: {entry.words} (incident {entry.incident_id})"

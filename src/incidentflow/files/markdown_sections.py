@@ -3,7 +3,9 @@
 Only top-level ATX and setext headings start sections. Lines inside fenced code blocks and
 HTML blocks (comments included) are never headings, so a prompt that quotes earlier stages
 inside a fence cannot add or hide sections. Nested containers (block quotes, list items) are
-not parsed: a heading there is indented or prefixed and so is not seen as top-level.
+not parsed: a heading there is indented or prefixed and so is not seen as top-level. Where
+each top-level list item starts is kept too, so a tool that adds an item (the changelog) puts
+it where a renderer sees a list, not inside a comment or a fence.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class Document(Record):
         "front_matter",
         "front_matter_error",
         "headings",
+        "list_items",
         "sections",
         "text",
     )
@@ -116,6 +119,7 @@ class Document(Record):
         self.front_matter_error: str | None = None
         self.body_start = 1
         self.headings: list[Heading] = []
+        self.list_items: list[int] = []  # 1-based first lines of top-level list items
         self.sections: list[Section] = []
         self._index: dict[str, Section] | None = None  # built by section()
 
@@ -258,7 +262,7 @@ def parse(text: str) -> Document:
     doc = Document(text=text)
     start = _front_matter(lines, doc)
     doc.body_start = start + 1
-    doc.headings = _headings(lines, start)
+    doc.headings = _headings(lines, start, doc.list_items)
     _sections(lines, doc)
     return doc
 
@@ -275,7 +279,8 @@ def _front_matter(lines: list[str], doc: Document) -> int:
     return 0
 
 
-def _headings(lines: list[str], start: int) -> list[Heading]:
+def _headings(lines: list[str], start: int, items: list[int]) -> list[Heading]:
+    """The top-level headings; the first line of each top-level list item goes to ``items``."""
     headings: list[Heading] = []
     fence: tuple[str, int] | None = None
     html_end: tuple[str, ...] | None = None
@@ -434,6 +439,7 @@ def _headings(lines: list[str], start: int) -> list[Heading]:
                 continue
             item = _list_item(line, interrupting=paragraph is not None)
             if item is not None:
+                items.append(index + 1)
                 item_indent = item
                 item_empty = not line[item:].strip() if len(line) > item else True
                 container_paragraph = _opens_paragraph(line)

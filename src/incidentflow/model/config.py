@@ -21,6 +21,18 @@ if TYPE_CHECKING:
 
 CONFIG_NAME = ".incident.yaml"
 
+# Changelog formats `changelog.format` may name; without it the format is detected from the
+# repository's own configuration (see changelog/formats.py).
+CHANGELOG_FORMATS = (
+    "keep-a-changelog",
+    "towncrier",
+    "scriv",
+    "git-cliff",
+    "release-please",
+    "semantic-release",
+    "conventional-changelog",
+)
+
 DEFAULT_SEVERITIES = (
     ("SEV1", "Critical: most users cannot use a core feature"),
     ("SEV2", "Major: a core feature is degraded for many users"),
@@ -92,7 +104,9 @@ class Config(Record):
         "ai_model",
         "changelog",
         "changelog_category",
+        "changelog_format",
         "changelog_section",
+        "changelog_type",
         "excerpt_lines",
         "incidents_dir",
         "max_prompt_chars",
@@ -112,7 +126,9 @@ class Config(Record):
         incidents_dir: str = "incidents",
         changelog: str = "CHANGELOG.md",
         changelog_section: str = "Unreleased",
-        changelog_category: str = "Fixed",
+        changelog_category: str | None = None,
+        changelog_format: str | None = None,
+        changelog_type: str | None = None,
         timezone: str = "UTC",
         severities: tuple[tuple[str, str], ...] = DEFAULT_SEVERITIES,
         recent_window: dt.timedelta = dt.timedelta(hours=24),
@@ -127,7 +143,12 @@ class Config(Record):
         self.incidents_dir = incidents_dir
         self.changelog = changelog
         self.changelog_section = changelog_section
+        # None: the format's own default (Fixed, or the fix-like category of scriv).
         self.changelog_category = changelog_category
+        # None: detected from the repository (towncrier, scriv, git-cliff … configuration).
+        self.changelog_format = changelog_format
+        # towncrier's fragment type; None: its bugfix-like type.
+        self.changelog_type = changelog_type
         self.timezone = timezone
         self.severities = severities
         self.recent_window = recent_window
@@ -286,6 +307,8 @@ class _Reader:
             "path": "changelog",
             "section": "changelog_section",
             "category": "changelog_category",
+            "format": "changelog_format",
+            "type": "changelog_type",
         }
         for key in node:
             if key not in names:
@@ -293,10 +316,16 @@ class _Reader:
                     node,
                     key,
                     f"unknown key changelog.{brief(key, quoted=False)} "
-                    "(known: path, section, category)",
+                    "(known: path, section, category, format, type)",
                 )
             if key == "path":
                 values["changelog"] = self.path(node, key, "changelog.path")
+            elif key == "format":
+                value = self.string(node, key, "changelog.format").strip()
+                if value not in CHANGELOG_FORMATS:
+                    known = ", ".join(CHANGELOG_FORMATS)
+                    raise self.fail(node, key, f"changelog.format {value!r} is not one of {known}")
+                values["changelog_format"] = value
             else:
                 values[names[key]] = self.string(node, key, f"changelog.{key}").strip("[] ")
         return values

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from incidentflow.changelog.update import add_entries, finished_entry
 from incidentflow.errors import ExitCode, IncidentError
 from incidentflow.git.repo import Git, find_root
 from incidentflow.git.snapshot import StagedIndex
@@ -24,7 +23,8 @@ from incidentflow.reports.index import index_relpath, refresh_for_commit
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 
 if TYPE_CHECKING:
-    from incidentflow.changelog.entries import ChangelogEntry
+    from incidentflow.changelog.landing import Landing
+    from incidentflow.model.incidents import IncidentReport
 
 USAGE = "usage: incident hook [--all] [FILES]..."
 
@@ -72,7 +72,7 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
     try:
         if check_all:
             # One index read for everything: with many incidents the index itself is large.
-            pathspecs = [config.incidents_dir + "/", config.changelog, index_file]
+            pathspecs = [config.incidents_dir + "/", index_file]
             staged = StagedIndex(git, git.staged(pathspecs))
             ids = touched_incidents(config, staged.paths())
             if not ids:
@@ -81,34 +81,21 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
             ids = touched_incidents(config, files)
             if not ids:
                 return 0
-            pathspecs = [
-                *(incident_dir(config, i) + "/" for i in ids),
-                config.changelog,
-                index_file,
-            ]
+            pathspecs = [*(incident_dir(config, i) + "/" for i in ids), index_file]
             staged = StagedIndex(git, git.staged(pathspecs))
             # An incident with nothing left in the index is being deleted: nothing to check.
             ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
         resolver = index_resolver(git, staged.read)
         finishing = _finishing(config, files)
         problems: list[Problem] = []
-        entries: list[ChangelogEntry] = []
+        landing_reports: list[IncidentReport] = []
         for incident_id in ids:
             report = evaluate(staged, config, incident_id, resolver=resolver)
             found = blocking_problems(report)
             problems += found
-            lands = check_all or incident_id in finishing
-            entry = finished_entry(report, config) if lands and not found else None
-            if entry is not None:
-                entries.append(entry)
-        # The commit must carry the entry, so the changelog is judged as staged too.
-        if entries and not problems:
-            staged_changelog = staged.read(config.changelog)
-            entries = [
-                e
-                for e in entries
-                if staged_changelog is None or not _staged_has_entry(staged_changelog, e)
-            ]
+            if (check_all or incident_id in finishing) and not found:
+                landing_reports.append(report)
+        landing = _judge_changelog(git, config, landing_reports) if not problems else None
         if not problems:
             staged_index = staged.read(index_file)
     finally:
@@ -126,21 +113,29 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
     index_note = refresh_for_commit(config, incident_ids=ids, staged=staged_index)
     if index_note:
         print(index_note)
-    if not entries:
-        return int(ExitCode.FAILED) if index_note else 0
-    added = add_entries(config, entries)
-    if added:
-        print(
-            f"incident-check: added the changelog {_entries(added)} to {config.changelog}; "
-            f"review it, `git add {config.changelog}` and commit again"
-        )
-    unstaged = [e for e in entries if e not in added]
-    if unstaged:
-        print(
-            f"incident-check: {config.changelog} has the {_entries(unstaged)} but it is not "
-            f"staged; `git add {config.changelog}` and commit again"
-        )
-    return int(ExitCode.FAILED)
+    changelog_failed = False
+    if landing is not None:
+        from incidentflow.changelog.landing import land
+
+        changelog_failed, lines = land(landing)
+        for line in lines:
+            print(line)
+    return int(ExitCode.FAILED) if index_note or changelog_failed else 0
+
+
+def _judge_changelog(git: Git, config: Config, reports: list[IncidentReport]) -> Landing | None:
+    """The commit must carry the entry of each postmortem it lands, so the changelog (or
+    its news fragment) is judged as staged; read only when a finished postmortem lands."""
+    if not reports:
+        return None
+    from incidentflow.changelog.finished import is_finished
+
+    reports = [report for report in reports if is_finished(report)]
+    if not reports:
+        return None
+    from incidentflow.changelog.landing import judge_staged
+
+    return judge_staged(git, config, reports)
 
 
 def _finishing(config: Config, files: list[str]) -> set[str]:
@@ -154,16 +149,3 @@ def _finishing(config: Config, files: list[str]) -> set[str]:
     deciding = {POSTMORTEM.filename, METADATA_NAME}
     named = [name for name in files if name.replace("\\", "/").rpartition("/")[2] in deciding]
     return set(touched_incidents(config, named))
-
-
-def _entries(entries: list[ChangelogEntry]) -> str:
-    """`entry for ID` or `entries for ID, ID`."""
-    noun = "entry" if len(entries) == 1 else "entries"
-    return f"{noun} for {', '.join(entry.incident_id for entry in entries)}"
-
-
-def _staged_has_entry(changelog: bytes, entry: ChangelogEntry) -> bool:
-    """Tell whether the staged changelog (raw bytes) holds the entry's marker."""
-    from incidentflow.changelog.entries import marker
-
-    return marker(entry.incident_id).encode("utf-8") in changelog

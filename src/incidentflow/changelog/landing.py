@@ -1,0 +1,163 @@
+"""The hook's part of the changelog: when a finished postmortem lands, the commit must carry
+its entry.
+
+Judged on the index (what the commit will hold); written to the working tree, then the hook
+exits 1 so the user reviews it, `git add`s it and commits again, and that commit passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from incidentflow.changelog.entries import ChangelogEntry, entry_line, item_text
+from incidentflow.changelog.finished import finished_entries
+from incidentflow.changelog.formats import GENERATED, KEEP_A_CHANGELOG, Layout, detect
+from incidentflow.changelog.notes import Notes, notes_path
+from incidentflow.changelog.update import (
+    MISSING,
+    PRESENT,
+    RELEASED,
+    STALE,
+    StagedFiles,
+    TreeFiles,
+    Verdict,
+    commits_naming,
+    released_note,
+    review,
+    write,
+)
+from incidentflow.git.repo import Git
+from incidentflow.model.config import Config
+from incidentflow.model.incidents import IncidentReport
+
+PREFIX = "incident-check: "
+
+
+class Landing:
+    """What the index holds of the landing postmortems' entries; finished by :meth:`land`
+    once git is no longer needed."""
+
+    def __init__(self, config: Config, layout: Layout, staged: list[Verdict], notes: Notes):
+        self.config = config
+        self.layout = layout
+        self.staged = staged
+        self.notes = notes
+
+
+def judge_staged(git: Git, config: Config, reports: Sequence[IncidentReport]) -> Landing:
+    """Judge the entries of the finished postmortems this commit lands on what it stages."""
+    layout = detect(config)
+    entries = finished_entries(reports, config, relative_to=layout.link_base)
+    committed = None
+    if layout.kind == GENERATED:
+        # In CI (`pre-commit run --from-ref … --to-ref …`) the commits are made: their
+        # messages count, as for `incident changelog --check`.
+        committed = commits_naming(git, [e.incident_id for e in entries])
+    staged = review(layout, StagedFiles(git, layout), entries, committed=committed)
+    return Landing(config, layout, staged, Notes(notes_path(git)))
+
+
+def land(landing: Landing) -> tuple[bool, list[str]]:
+    """Bring the working tree in step; return whether the commit must stop, and what to say."""
+    layout, notes = landing.layout, landing.notes
+    lines: list[str] = []
+    failed = False
+    pending: list[ChangelogEntry] = []
+    for verdict in landing.staged:
+        entry = verdict.entry
+        if verdict.state == PRESENT:
+            notes.forget(entry.incident_id)
+        elif verdict.state == RELEASED:
+            lines.append(f"{PREFIX}{released_note(verdict)}")
+        elif layout.kind == GENERATED:
+            if entry.incident_id not in notes.proposed:
+                lines += _proposal(layout, verdict)
+                notes.propose(entry.incident_id)
+                failed = True
+        else:
+            pending.append(entry)
+    if pending:
+        failed = True
+        lines += _bring_in_step(landing, pending)
+    notes.save()
+    return failed, lines
+
+
+def _bring_in_step(landing: Landing, pending: list[ChangelogEntry]) -> list[str]:
+    """Write what the working tree lacks; ask to stage what it has."""
+    layout, notes, config = landing.layout, landing.notes, landing.config
+    tree = review(layout, TreeFiles(config), pending)
+    lines: list[str] = []
+    written = write(layout, config, tree)
+    # Written before, under pre-commit, and not there now: rolled back (said instead of
+    # "added", which would be the same promise again).
+    rolled = [v for v in written if notes.rolled_back(v.entry.incident_id, v.current)]
+    again = {v.entry.incident_id for v in rolled}
+    for verdict in written:
+        text = _wanted(layout, verdict.entry)
+        notes.wrote(verdict.entry.incident_id, path=verdict.path, text=text)
+    for state, verb in ((MISSING, "added"), (STALE, "updated")):
+        done = (v for v in written if v.state == state and v.entry.incident_id not in again)
+        for path, ids in _grouped(done):
+            noun = "entry" if len(ids) == 1 else "entries"
+            where = "to" if verb == "added" else "in"
+            lines.append(
+                f"{PREFIX}{verb} the changelog {noun} for {', '.join(ids)} {where} "
+                f"{_shown(layout, path)}; review it, `git add {path}` and commit again"
+            )
+    for verdict in rolled:
+        lines.append(f"{PREFIX}{_rollback(layout, verdict)}")
+    waiting = [v for v in tree if v.state in (PRESENT, RELEASED)]
+    for path, ids in _grouped(waiting):
+        noun = "entry" if len(ids) == 1 else "entries"
+        lines.append(
+            f"{PREFIX}{_shown(layout, path)} has the {noun} for {', '.join(ids)} but it is not "
+            f"staged; `git add {path}` and commit again"
+        )
+    return lines
+
+
+def _proposal(layout: Layout, verdict: Verdict) -> list[str]:
+    return [
+        f"{PREFIX}{layout.shown} is generated by {layout.tool} from commit messages "
+        f"({layout.source}), so the entry for {verdict.entry.incident_id} has to come from a "
+        "commit: commit again with this line in the message (asked once; "
+        "`incident changelog --check` still checks it):",
+        f"    {verdict.detail}",
+    ]
+
+
+def _rollback(layout: Layout, verdict: Verdict) -> str:
+    path, incident_id = verdict.path, verdict.entry.incident_id
+    line = entry_line(verdict.entry) if layout.kind == KEEP_A_CHANGELOG else f"the file {path}"
+    return (
+        f"the changelog entry for {incident_id} that this hook wrote to {path} last time is "
+        f"gone again: pre-commit rolled it back, as it rolls back every hook's changes when "
+        f'unstaged edits it stashed conflict with them (its "Stashed changes conflicted with '
+        f'hook auto-fixes" warning) — most likely your unstaged edits to {path}. It is written '
+        f"again now, and will be rolled back again while those edits stay unstaged. To get "
+        f"out: stage or stash them (`git add {path}`, or `git stash push {path}`) and commit "
+        f"again; or run `incident changelog`, which writes the entry into your working copy "
+        f"beside your edits, then `git add {path}` and commit again. The entry: {line}"
+    )
+
+
+def _wanted(layout: Layout, entry: ChangelogEntry) -> str:
+    """The text written for the entry, as :class:`Verdict` ``current`` holds it."""
+    text = item_text(entry) if layout.kind == KEEP_A_CHANGELOG else layout.fragment(entry)
+    return " ".join(text.split())
+
+
+def _shown(layout: Layout, path: str) -> str:
+    """The path, and the link the user knows it by when that differs."""
+    if layout.kind == KEEP_A_CHANGELOG and path != layout.shown:
+        return f"{path} ({layout.shown} links to it)"
+    return path
+
+
+def _grouped(verdicts: Iterable[Verdict]) -> list[tuple[str, list[str]]]:
+    """Incident ids by the file their entries are in, in first-seen order."""
+    groups: dict[str, list[str]] = {}
+    for verdict in verdicts:
+        groups.setdefault(verdict.path, []).append(verdict.entry.incident_id)
+    return list(groups.items())
