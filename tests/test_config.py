@@ -96,3 +96,60 @@ def test_valid_config_changes_the_rules(repo: Repo) -> None:
 def test_empty_config_means_defaults(repo: Repo) -> None:
     repo.write(".incident.yaml", "# nothing yet\n")
     assert load_config(repo.root).severity_names == ("SEV1", "SEV2", "SEV3", "SEV4")
+
+
+def test_the_hook_reads_a_set_up_configuration_without_ruamel(repo: Repo) -> None:
+    """`incident init`'s commented defaults, with the keys people set in them: the commit
+    path reads them with the exact small parser, not by importing ruamel.yaml."""
+    import subprocess
+    import sys
+
+    from incidentflow.workflow.setup import DEFAULT_CONFIG
+
+    repo.write(
+        ".incident.yaml",
+        DEFAULT_CONFIG
+        + "timezone: Europe/Berlin   # where the team is\n"
+        + "changelog: docs/CHANGES.md\n"
+        + "recent_changes: {window: 48h, max: 10}\n"
+        + "ai:\n  model: gpt-4o-mini\n",
+    )
+    config = load_config(repo.root)
+    assert (config.timezone, config.changelog, config.recent_max) == (
+        "Europe/Berlin",
+        "docs/CHANGES.md",
+        10,
+    )
+    assert config.ai_model == "gpt-4o-mini"
+    incident("new", "Checkout 500s", "--started-at", "-1h")
+    triage = next((repo.root / "incidents").iterdir()) / "01-triage.md"
+    repo.git("add", "-A")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "incidentflow",
+            "hook",
+            str(triage.relative_to(repo.root)),
+        ],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    imported = {line.split("|")[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    assert not {name for name in imported if name.startswith(("ruamel", "click", "git", "jinja2"))}
+    assert "incidentflow.workflow.hook" in imported
+
+
+def test_a_wrong_value_read_by_the_small_parser_still_names_its_line(repo: Repo) -> None:
+    repo.write(
+        ".incident.yaml", "# team settings\ntimezone: Europe/Berlin\nrecent_changes: {window: 5w}\n"
+    )
+    result = incident("list")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: .incident.yaml:3: recent_changes.window must be a duration like 24h, 90m or 2d\n"
+    )

@@ -50,6 +50,31 @@ scalars = st.one_of(
             "- x",
             "@x",
             "`x`",
+            "0",
+            "20",
+            "012",
+            "-5",
+            "1_000",
+            "1e3",
+            "24h",
+            "2d",
+            "90m",
+            "30s",
+            "0x10",
+            "C#",
+            "a #b",
+            "x  # trailing comment",
+            "{window: 24h, max: 20}",
+            "{model: gpt-4o-mini}",
+            "{a: b,c}",
+            "{a:b}",
+            "{a: }",
+            "{}",
+            "{a: 'x, y'}",
+            "[a, b]",
+            "[1, 2d]",
+            "[a,]",
+            "{a: [b]}",
         ]
     ),
 )
@@ -63,7 +88,14 @@ lines = st.one_of(
     st.tuples(keys, st.lists(quoted, min_size=1, max_size=3)).map(
         lambda kv: f"{kv[0]}:\n" + "".join(f"  - {v}\n" for v in kv[1]).rstrip("\n")
     ),
+    st.tuples(
+        keys,
+        st.lists(st.tuples(keys, quoted), min_size=1, max_size=3),
+        st.sampled_from(["  ", "    ", " "]),
+    ).map(lambda kv: f"{kv[0]}:\n" + "".join(f"{kv[2]}{k}: {v}\n" for k, v in kv[1]).rstrip("\n")),
+    st.tuples(keys, quoted).map(lambda kv: f"{kv[0]}: {kv[1]}  # a comment"),
     st.just("# comment"),
+    st.just("  # an indented comment"),
     st.just(""),
     st.text(max_size=15),
 )
@@ -76,7 +108,7 @@ def ruamel(text: str) -> Any:
         return "ERROR"
 
 
-@settings(max_examples=600, deadline=None, derandomize=True)
+@settings(max_examples=2000, deadline=None, derandomize=True)
 @given(st.lists(lines, max_size=6).map("\n".join))
 @example(
     'id: 2026-11-25-x\ntitle: "Checkout — café"\nservices:\n  - "checkout"\nresolved_at: null\n'

@@ -48,6 +48,7 @@ def load_safe(text: str, *, path: str, line_offset: int = 0) -> Any:
 
 
 _UNSUPPORTED: Any = object()
+UNSUPPORTED = _UNSUPPORTED  # what `load_simple` answers for what it leaves to ruamel.yaml
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.@/+-]*(?: [A-Za-z0-9_.@/+-]+)*")
 _ID = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*")
 # A key and its value. The commonest values are taken in the same match: a simple double-quoted
@@ -75,7 +76,13 @@ _SPECIAL = frozenset(["true", "True", "TRUE", "false", "False", "FALSE", "null",
 
 
 def load_simple(text: str) -> Any:
-    """Parse the flat subset exactly as YAML 1.2 would, or return the unsupported marker."""
+    """Parse the simple subset exactly as YAML 1.2 would, or return the unsupported marker.
+
+    The subset: top-level ``key: value`` lines (and comments), where a value is a plain word,
+    a quoted string, a small whole number, a duration such as `24h`, null, a flow mapping or
+    sequence of those on one line (`{window: 24h, max: 20}`), a block list of scalars, or a
+    block mapping one level deep of those. A document of comments only is empty (None).
+    """
     front = _FRONT_MATTER.fullmatch(text)
     if front and front.group(1) not in _SPECIAL:  # every stage file's, as scaffolded
         return {"stage": front.group(1), "incident": front.group(2)}
@@ -105,21 +112,122 @@ def load_simple(text: str) -> Any:
             continue
         raw = (word or raw or "").rstrip(" \t")
         if raw:
-            value = _scalar(raw, in_list=False)
+            value = _value(raw)
             if value is _UNSUPPORTED:
                 return _UNSUPPORTED
             result[key] = value
             continue
+        value, index = _block(lines, index)
+        if value is _UNSUPPORTED:
+            return _UNSUPPORTED
+        result[key] = value
+    return result if result else None
+
+
+_NESTED_KEY = re.compile(r"([ ]+)([A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+(.*))?")
+_FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INT = re.compile(r"0|[1-9][0-9]{0,17}")
+_DURATION_WORD = re.compile(r"[1-9][0-9]{0,5}[hmdw]")
+
+
+def _block(lines: list[str], index: int) -> tuple[Any, int]:
+    """The block below a ``key:`` line: a list of scalars, a mapping of simple values one
+    level deep, or nothing (null); and the index of the line after it."""
+    if index < len(lines) and lines[index].lstrip().startswith("- "):
         items = []
         while index < len(lines) and lines[index].lstrip().startswith("- "):
             item = _ITEM_LINE.fullmatch(lines[index])
             value = _scalar(item.group(1).rstrip(" \t"), in_list=True) if item else _UNSUPPORTED
             if value is _UNSUPPORTED or isinstance(value, list):
-                return _UNSUPPORTED
+                return _UNSUPPORTED, index
             items.append(value)
             index += 1
-        result[key] = items if items else None
-    return result if result else _UNSUPPORTED
+        return items, index
+    first = _NESTED_KEY.fullmatch(lines[index]) if index < len(lines) else None
+    if first is None:
+        return None, index
+    indent = first.group(1)
+    mapping: dict[str, Any] = {}
+    while index < len(lines):
+        line = lines[index]
+        if not line.startswith(" "):
+            break
+        found = _NESTED_KEY.fullmatch(line)
+        if found is None or found.group(1) != indent:
+            return _UNSUPPORTED, index  # a comment, a deeper level or another indent
+        key, raw = found.group(2), (found.group(3) or "").rstrip(" \t")
+        if key in mapping or key in _SPECIAL or not raw:
+            return _UNSUPPORTED, index
+        value = _value(raw)
+        if value is _UNSUPPORTED:
+            return _UNSUPPORTED, index
+        mapping[key] = value
+        index += 1
+    return mapping, index
+
+
+def _value(raw: str) -> Any:
+    """A value on a key's own line: a scalar (a comment after it dropped) or a flow
+    collection of scalars."""
+    plain = _without_comment(raw)
+    if plain is None:
+        return _UNSUPPORTED
+    if plain.startswith("{"):
+        return _flow(plain, "{", "}")
+    if plain.startswith("["):
+        return _flow(plain, "[", "]")
+    return _scalar(plain, in_list=False)
+
+
+def _without_comment(raw: str) -> str | None:
+    """``raw`` without a trailing `# comment`; None when where it ends is not plain."""
+    if "#" not in raw:
+        return raw
+    if raw[0] in "\"'":
+        close = raw.find(raw[0], 1)
+        if close == -1 or raw[0] in raw[close + 1 :] or "\\" in raw:
+            return None
+        rest = raw[close + 1 :]
+        return (
+            raw[: close + 1]
+            if not rest.strip() or (rest.lstrip().startswith("#") and rest[0] in " \t")
+            else None
+        )
+    for marker in (" #", "\t#"):
+        at = raw.find(marker)
+        if at != -1:
+            head = raw[:at].rstrip(" \t")
+            return head if "#" not in head else None
+    return None  # a # that starts no comment, as in `C#`: leave it to ruamel
+
+
+def _flow(raw: str, opening: str, closing: str) -> Any:
+    """A one-line flow mapping or sequence of scalars, or the unsupported marker."""
+    if not raw.endswith(closing) or any(ch in raw[1:-1] for ch in "{}[]#&*!|>%@`\"'"):
+        return _UNSUPPORTED
+    inner = raw[1:-1].strip()
+    if not inner:
+        return {} if opening == "{" else []
+    pieces = [piece.strip() for piece in inner.split(",")]
+    if opening == "[":
+        values = [_flow_scalar(piece) for piece in pieces]
+        return _UNSUPPORTED if any(v is _UNSUPPORTED for v in values) else values
+    mapping: dict[str, Any] = {}
+    for piece in pieces:
+        key, colon, rest = piece.partition(": ")
+        if not colon or not _FLOW_KEY.fullmatch(key) or key in mapping or key in _SPECIAL:
+            return _UNSUPPORTED
+        value = _flow_scalar(rest.strip())
+        if value is _UNSUPPORTED:
+            return _UNSUPPORTED
+        mapping[key] = value
+    return mapping
+
+
+def _flow_scalar(raw: str) -> Any:
+    if not raw or ":" in raw:
+        return _UNSUPPORTED
+    return _scalar(raw, in_list=True)
 
 
 def _scalar(raw: str, *, in_list: bool) -> Any:
@@ -139,8 +247,10 @@ def _scalar(raw: str, *, in_list: bool) -> Any:
         return body.replace("''", "'")
     if raw in _SPECIAL:
         return _UNSUPPORTED
-    if _PLAIN.fullmatch(raw) or _ID.fullmatch(raw):
+    if _PLAIN.fullmatch(raw) or _ID.fullmatch(raw) or _DURATION_WORD.fullmatch(raw):
         return raw
+    if _INT.fullmatch(raw):
+        return int(raw)
     return _UNSUPPORTED
 
 

@@ -192,9 +192,21 @@ def load_config(root: Path) -> Config:
     if data is None:
         return _checked_paths(Config(root=root))
     from incidentflow.files.textfile import decode
-    from incidentflow.files.yamlio import load_roundtrip
+    from incidentflow.files.yamlio import UNSUPPORTED, load_roundtrip, load_simple
 
-    document = load_roundtrip(decode(data, path=CONFIG_NAME), path=CONFIG_NAME)
+    text = decode(data, path=CONFIG_NAME)
+    # The exact small parser reads what `incident init` writes and the keys people set in it,
+    # without importing ruamel.yaml on the commit path; a problem is read again by ruamel.yaml,
+    # whose line numbers the message names.
+    simple = load_simple(text)
+    if simple is None:
+        return _checked_paths(Config(root=root))
+    if simple is not UNSUPPORTED:
+        try:
+            return _checked_paths(_Reader(root).read(simple))
+        except IncidentError:
+            pass
+    document = load_roundtrip(text, path=CONFIG_NAME)
     if document is None:
         return _checked_paths(Config(root=root))
     return _checked_paths(_Reader(root).read(document))
