@@ -10,7 +10,8 @@ import click
 from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, now, open_workspace
 from incidentflow.model.durations import spans
-from incidentflow.model.incidents import judged_in_the_past, ordering_problems
+from incidentflow.model.gate import ordering_problems
+from incidentflow.model.incidents import judged_in_the_past
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.times import format_duration
 from incidentflow.timeline.assemble import assemble, labelled

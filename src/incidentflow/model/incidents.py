@@ -192,40 +192,6 @@ def evaluate(
     return IncidentReport(incident_id, directory, meta, meta_text, meta_problems, results)
 
 
-def ordering_problems(report: IncidentReport) -> list[Problem]:
-    """A stage file present while an earlier stage's file is absent."""
-    present = [r for r in report.stages if r.exists]
-    if not present:
-        return []
-    last = present[-1]
-    return [
-        Problem(
-            last.path,
-            1,
-            f"{last.stage.key} comes after {result.stage.key}, but {result.path} is missing",
-        )
-        for result in report.stages
-        if result.stage.number < last.stage.number and not result.exists
-    ]
-
-
-def blocking_problems(report: IncidentReport) -> list[Problem]:
-    """What a check reports: metadata, order, earlier stages' goals, and wrong content anywhere.
-
-    The latest stage may still be a work in progress, so its *incomplete* parts pass.
-    """
-    problems = list(report.meta_problems) + ordering_problems(report)
-    current = report.current
-    for result in report.stages:
-        if not result.exists:
-            continue
-        if current is not None and result.stage.number == current.stage.number:
-            problems += [p for p in result.problems if not p.incomplete]
-        else:
-            problems += result.problems
-    return problems
-
-
 def judged_in_the_past(
     report: IncidentReport, resolver: Resolver
 ) -> list[tuple[str, CodeRef, str]]:

@@ -19,7 +19,7 @@ from incidentflow.git.repo import (
     paths_changed_since,
 )
 from incidentflow.model.config import Config
-from incidentflow.workflow.hook import touched_incidents
+from incidentflow.model.gate import incidents_touched
 
 SHALLOW_HINT = (
     "this is a shallow clone; fetch the base branch with enough history "
@@ -81,6 +81,8 @@ def changed_incident_ids(
     Incidents deleted since the base are not in ``known`` and so are left out.
     """
     pathspec = config.incidents_dir.rstrip("/") or "."
-    touched = touched_incidents(config, paths_changed_since(git, base.commit, pathspec))
+    touched = incidents_touched(
+        config.incidents_dir, paths_changed_since(git, base.commit, pathspec)
+    )
     present = set(known)
     return [incident_id for incident_id in touched if incident_id in present]

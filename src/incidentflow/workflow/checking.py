@@ -12,8 +12,9 @@ import datetime as dt
 from typing import Any
 
 from incidentflow.model.coderefs import parse_ref
+from incidentflow.model.gate import commit_blockers
 from incidentflow.model.goals import document_refs
-from incidentflow.model.incidents import blocking_problems, evaluate, incident_dir
+from incidentflow.model.incidents import evaluate, incident_dir
 from incidentflow.model.problems import Problem
 from incidentflow.model.workspace import Workspace
 from incidentflow.speed.evalcache import ContentCache
@@ -72,7 +73,7 @@ def _evaluate(incident_id: str) -> list[Any]:
             refs += [[result.path, ref.line, ref.text] for ref in document_refs(result.doc)]
     started = report.meta.time("started_at")
     return [
-        [[p.path, p.line, p.message, p.incomplete] for p in blocking_problems(report)],
+        [[p.path, p.line, p.message, p.incomplete] for p in commit_blockers(report)],
         refs,
         started.isoformat() if started else None,
     ]

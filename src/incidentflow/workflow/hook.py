@@ -1,6 +1,7 @@
 """The pre-commit hook: the stage order and goals, judged on what the commit will contain.
 
-Kept free of Click, GitPython and Jinja2, since it runs in every commit.
+It reads as evaluate → gate → effects (see `run_hook`). Kept free of Click, GitPython and
+Jinja2, since it runs in every commit.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from incidentflow.errors import ExitCode, IncidentError
 from incidentflow.git.repo import Git, find_root
 from incidentflow.git.snapshot import StagedIndex
 from incidentflow.model.config import Config, load_config
+from incidentflow.model.gate import commit_blockers, incidents_touched
 from incidentflow.model.grounding import index_resolver
-from incidentflow.model.ids import ID_PATTERN
-from incidentflow.model.incidents import blocking_problems, evaluate, incident_dir
+from incidentflow.model.incidents import evaluate, incident_dir
 from incidentflow.model.metadata import METADATA_NAME
 from incidentflow.model.problems import Problem
 from incidentflow.model.stages import POSTMORTEM
@@ -47,69 +48,75 @@ def run_hook_command(argv: list[str]) -> int:
     return run_hook(root, files=files, check_all=check_all)
 
 
-def touched_incidents(config: Config, files: list[str]) -> list[str]:
-    """Ids of the incidents that ``files`` (repo-relative paths) belong to."""
-    prefix = "" if config.incidents_dir == "." else config.incidents_dir.rstrip("/") + "/"
-    found: set[str] = set()
-    for name in files:
-        path = name.replace("\\", "/")
-        if path.startswith("./"):
-            path = path[2:]
-        if not path.startswith(prefix):
-            continue
-        first = path[len(prefix) :].split("/", 1)[0]
-        if ID_PATTERN.match(first):
-            found.add(first)
-    return sorted(found)
-
-
 def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
-    """Validate the touched incidents from the index; add changelog entries; return exit code."""
+    """Judge the incidents a commit touches, as staged; then keep the index and the
+    changelog in step with them. Returns the exit code.
+
+    Evaluate (read the staged files and check each goal), gate (`model/gate`: what refuses
+    the commit), effects (the `incidents/README.md` rows, the changelog entry of a postmortem
+    the commit lands).
+    """
     config = load_config(root)
     index_file = index_relpath(config)
-    staged_index: bytes | None = None
     git = Git(root)
     try:
-        if check_all:
-            # One index read for everything: with many incidents the index itself is large.
-            pathspecs = [config.incidents_dir + "/", index_file]
-            staged = StagedIndex(git, git.staged(pathspecs))
-            ids = touched_incidents(config, staged.paths())
-            if not ids:
-                return 0
-        else:
-            ids = touched_incidents(config, files)
-            if not ids:
-                return 0
-            pathspecs = [*(incident_dir(config, i) + "/" for i in ids), index_file]
-            staged = StagedIndex(git, git.staged(pathspecs))
-            # An incident with nothing left in the index is being deleted: nothing to check.
-            ids = [i for i in ids if i in touched_incidents(config, staged.paths())]
+        staged, ids = _staged_incidents(git, config, files=files, check_all=check_all)
+        if not ids:
+            return 0
         resolver = index_resolver(git, staged.read)
+        reports = [evaluate(staged, config, i, resolver=resolver) for i in ids]
+        blocked = {report.id: commit_blockers(report) for report in reports}
+        problems = [problem for found in blocked.values() for problem in found]
+        if problems:
+            _refuse(problems)
+            return int(ExitCode.FAILED)
         finishing = _finishing(config, files)
-        problems: list[Problem] = []
-        landing_reports: list[IncidentReport] = []
-        for incident_id in ids:
-            report = evaluate(staged, config, incident_id, resolver=resolver)
-            found = blocking_problems(report)
-            problems += found
-            if (check_all or incident_id in finishing) and not found:
-                landing_reports.append(report)
-        landing = _judge_changelog(git, config, landing_reports) if not problems else None
-        if not problems:
-            staged_index = staged.read(index_file)
+        landing = _judge_changelog(
+            git, config, [r for r in reports if check_all or r.id in finishing]
+        )
+        staged_index = staged.read(index_file)
     finally:
         git.close()
+    return _effects(config, ids=ids, staged_index=staged_index, landing=landing)
+
+
+def _staged_incidents(
+    git: Git, config: Config, *, files: list[str], check_all: bool
+) -> tuple[StagedIndex, list[str]]:
+    """What the commit holds of the incidents it touches (every incident, with
+    ``check_all``), and their ids; an incident with nothing left staged is being deleted,
+    so there is nothing to check."""
+    index_file = index_relpath(config)
+    if check_all:
+        # One index read for everything: with many incidents the index itself is large.
+        staged = StagedIndex(git, git.staged([config.incidents_dir + "/", index_file]))
+        return staged, incidents_touched(config.incidents_dir, staged.paths())
+    ids = incidents_touched(config.incidents_dir, files)
+    if not ids:
+        return StagedIndex(git, git.staged([])), []
+    staged = StagedIndex(
+        git, git.staged([*(incident_dir(config, i) + "/" for i in ids), index_file])
+    )
+    present = set(incidents_touched(config.incidents_dir, staged.paths()))
+    return staged, [i for i in ids if i in present]
+
+
+def _refuse(problems: list[Problem]) -> None:
     for problem in problems:
         print(problem)
-    if problems:
-        print(
-            f"incident-check: {len(problems)} problem(s); stages are committed in order, "
-            "each earlier stage meeting its goal in what is staged",
-            file=sys.stderr,
-        )
-        return int(ExitCode.FAILED)
-    # incidents/README.md, when the repository keeps one (`incident index`), stays current.
+    print(
+        f"incident-check: {len(problems)} problem(s); stages are committed in order, "
+        "each earlier stage meeting its goal in what is staged",
+        file=sys.stderr,
+    )
+
+
+def _effects(
+    config: Config, *, ids: list[str], staged_index: bytes | None, landing: Landing | None
+) -> int:
+    """What a commit that passes the gate changes: the index rows of its incidents (when the
+    repository keeps `incidents/README.md`) and the changelog entries it lands. Either
+    change stops the commit once, so the person reviews and stages it."""
     index_note = refresh_for_commit(config, incident_ids=ids, staged=staged_index)
     if index_note:
         print(index_note)
@@ -148,4 +155,4 @@ def _finishing(config: Config, files: list[str]) -> set[str]:
     """
     deciding = {POSTMORTEM.filename, METADATA_NAME}
     named = [name for name in files if name.replace("\\", "/").rpartition("/")[2] in deciding]
-    return set(touched_incidents(config, named))
+    return set(incidents_touched(config.incidents_dir, named))

@@ -14,8 +14,9 @@ from incidentflow.errors import CheckFailed, IncidentError
 from incidentflow.files.atomic import atomic_write_text
 from incidentflow.files.yamlio import quote
 from incidentflow.model import stages
+from incidentflow.model.gate import next_stage_blockers
 from incidentflow.model.ids import clean_title, new_id
-from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate, ordering_problems
+from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate
 from incidentflow.model.metadata import METADATA_NAME, Metadata
 from incidentflow.model.stages import Stage
 from incidentflow.model.timeline import format_entry
@@ -168,15 +169,6 @@ def metadata_text(meta: Metadata) -> str:
     )
 
 
-def unmet_before_next(report: IncidentReport) -> list[str]:
-    """Everything that stops the next stage from being scaffolded: every existing goal."""
-    problems = list(report.meta_problems) + ordering_problems(report)
-    for result in report.stages:
-        if result.exists:
-            problems += result.problems
-    return [str(p) for p in problems]
-
-
 def scaffold_next_stage(
     workspace: Workspace, incident_id: str, *, notes: list[str] | None = None
 ) -> Path:
@@ -190,7 +182,7 @@ def scaffold_next_stage(
     current = report.current
     target: Stage | None = stages.next_stage(current.stage) if current else stages.TRIAGE
     if current is not None:
-        missing = unmet_before_next(report)
+        missing = [str(p) for p in next_stage_blockers(report)]
         if missing:
             upcoming = target.key if target else "the next stage"
             raise CheckFailed(
