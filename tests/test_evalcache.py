@@ -353,10 +353,10 @@ def test_a_file_changed_while_results_are_computed_is_not_cached(
 
     evaluate = incidentflow.workflow.checking._evaluate
 
-    def edited_meanwhile(incident_id: str) -> object:
+    def edited_meanwhile(workspace: object, incident_id: str, tree: object) -> object:
         time.sleep(0.05)  # past the file system clock's coarseness
         triage.write_text(unfilled.replace("TODO", "All users in Europe.", 1))
-        return evaluate(incident_id)
+        return evaluate(workspace, incident_id, tree)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patched:
         patched.setattr(ContentCache, "__init__", git_looks_first)

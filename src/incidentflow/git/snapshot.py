@@ -30,6 +30,9 @@ class WorkingTree(Snapshot):
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root = os.fspath(root)
+        # The latest modification time (ns) of the files read through this snapshot: the
+        # result cache keeps nothing computed from a file that changed once git had looked.
+        self.newest_change = 0
 
     def read(self, relpath: str) -> bytes | None:
         """Read from disk; a missing file, a directory, or anything but a regular file (a
@@ -53,9 +56,8 @@ class WorkingTree(Snapshot):
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None
-            global _newest_change
-            if info.st_mtime_ns > _newest_change:
-                _newest_change = info.st_mtime_ns
+            if info.st_mtime_ns > self.newest_change:
+                self.newest_change = info.st_mtime_ns
             # One read for the whole file, asking a byte more than its size: getting exactly
             # its size means it ended there. Otherwise (it grew or shrank, or a single read
             # stops short of gigabytes) it is read on to its end.
@@ -74,20 +76,6 @@ class WorkingTree(Snapshot):
 
 # Never follow a final symlink blindly (see read); never block opening a FIFO.
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-
-# The latest modification time of the working-tree files this process has read: the result
-# cache keeps nothing computed from a file that changed once git had looked at it.
-_newest_change = 0
-
-
-def newest_change_read(*, reset: bool = False) -> int:
-    """The latest modification time (ns) of a file read from the working tree (since the
-    last reset)."""
-    global _newest_change
-    newest = _newest_change
-    if reset:
-        _newest_change = 0
-    return newest
 
 
 class StagedIndex(Snapshot):

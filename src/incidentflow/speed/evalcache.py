@@ -38,7 +38,7 @@ from typing import Any
 
 from incidentflow import __version__
 from incidentflow.git.repo import Git, Started
-from incidentflow.git.snapshot import newest_change_read
+from incidentflow.git.snapshot import WorkingTree
 from incidentflow.model.config import CONFIG_NAME
 from incidentflow.model.incidents import TIMELINE_NAME
 from incidentflow.model.metadata import METADATA_NAME
@@ -171,10 +171,15 @@ class ContentCache:
             self._new = True
 
     def results(
-        self, kind: str, directories: dict[str, str], compute: Callable[[str], Any]
+        self,
+        kind: str,
+        directories: dict[str, str],
+        compute: Callable[[str, WorkingTree], Any],
     ) -> dict[str, Any]:
         """Each id's cached value of ``kind``, computing the missing ones (in worker processes
-        when there are many) and remembering them. ``directories`` maps id to directory.
+        when there are many) and remembering them. ``directories`` maps id to directory;
+        ``compute(id, tree)`` reads what it needs through ``tree``, a snapshot of the working
+        tree that notes when what it read last changed.
 
         Without a usable cache, the keys are not needed before the computation, so they are
         worked out alongside it: the git queries behind them, the reading of their answers,
@@ -192,11 +197,21 @@ class ContentCache:
             if not keys:
                 keys.update((name, self.key(kind, directories[name])) for name in missing)
 
-        global _COMPUTE
-        _COMPUTE = compute
         root = os.fspath(self.root)
-        paths = [(name, f"{root}/{directories[name]}") for name in missing]
-        computed = map_in_processes(_computed, paths, meanwhile=meanwhile)
+
+        def one(name: str) -> tuple[Any, int]:
+            """One result, with the latest change to what it was read from: the files it
+            read and its directory (whose own time changes when a file in it appears or
+            goes)."""
+            tree = WorkingTree(self.root)
+            value = compute(name, tree)
+            try:
+                directory = os.stat(f"{root}/{directories[name]}").st_mtime_ns
+            except OSError:
+                directory = 0
+            return value, max(tree.newest_change, directory)
+
+        computed = map_in_processes(one, missing, meanwhile=meanwhile)
         for name, (value, changed) in zip(missing, computed, strict=True):
             found[name] = value
             if changed < self._settled:  # nothing it read changed once git had looked
@@ -229,24 +244,6 @@ _CONVERSION_SETTINGS = r"^(core\.(autocrlf|eol|attributesfile|checkroundtripenco
 
 
 _GLOB_SPECIAL = re.compile(r"([*?\[\\])")
-
-
-# The computation of the current run, for worker processes (forked, so it need not pickle).
-_COMPUTE: Callable[[str], Any] | None = None
-
-
-def _computed(item: tuple[str, str]) -> tuple[Any, int]:
-    """One result, with the latest change to what it was read from: the files it read and
-    its directory (whose own time changes when a file in it appears or goes)."""
-    name, path = item
-    assert _COMPUTE is not None
-    newest_change_read(reset=True)
-    value = _COMPUTE(name)
-    try:
-        directory = os.stat(path).st_mtime_ns
-    except OSError:
-        directory = 0
-    return value, max(newest_change_read(), directory)
 
 
 def _pathspecs(incidents_dir: str) -> list[str]:

@@ -34,7 +34,8 @@ def map_in_processes(
 ) -> list[R]:
     """``[function(item) for item in items]``, in forked worker processes when worthwhile.
 
-    ``function`` must be a module-level function whose results pickle. Where fork is
+    ``function`` may be any callable (a closure: the workers are forked, so they have it
+    already, with whatever it closes over); its results must pickle. Where fork is
     unavailable, or for few items, the work runs in this process. ``meanwhile``, if given,
     runs in this process while the workers work (or after the work, without them). An
     exception in a worker is raised here.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from incidentflow.git.snapshot import WorkingTree
 from incidentflow.model.coderefs import parse_ref
 from incidentflow.model.gate import commit_blockers
 from incidentflow.model.goals import document_refs
@@ -26,10 +27,8 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
     cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     problems: list[Problem] = []
     try:
-        global _WORKSPACE
-        _WORKSPACE = workspace
         directories = {i: incident_dir(workspace.config, i) for i in incident_ids}
-        found = cache.results("check", directories, _evaluate)
+        found = cache.results("check", directories, lambda i, tree: _evaluate(workspace, i, tree))
         reasons: dict[str, str | None] = {}  # by reference text: HEAD is the same for all
         for incident_id in incident_ids:
             found_problems, refs, started_at = found[incident_id]
@@ -56,17 +55,11 @@ def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Probl
     return problems
 
 
-# The workspace of the current run, for worker processes (forked, so it need not pickle).
-_WORKSPACE: Workspace | None = None
-
-
-def _evaluate(incident_id: str) -> list[Any]:
+def _evaluate(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list[Any]:
     """The cacheable part of a check: problems from the files alone, the refs to resolve (of
     every stage) and the start time their fallback needs (a list of the three: it is stored
     in the cache as JSON)."""
-    workspace = _WORKSPACE
-    assert workspace is not None
-    report = evaluate(workspace.tree, workspace.config, incident_id)
+    report = evaluate(tree, workspace.config, incident_id)
     refs: list[list[Any]] = []
     for result in report.stages:
         if result.exists and result.text:

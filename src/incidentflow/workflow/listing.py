@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from typing import Any
 
+from incidentflow.git.snapshot import WorkingTree
 from incidentflow.model.incidents import evaluate, incident_dir
 from incidentflow.model.stages import POSTMORTEM, STAGES
 from incidentflow.model.times import format_duration
@@ -63,9 +64,11 @@ def list_rows(
     # The directory listing first: the cache's git queries, started next, stat every file.
     ids = list(reversed(workspace.ids()))
     cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
-    global _WORKSPACE
-    _WORKSPACE = workspace
-    summaries = cache.results("list", {i: incident_dir(workspace.config, i) for i in ids}, _summary)
+    summaries = cache.results(
+        "list",
+        {i: incident_dir(workspace.config, i) for i in ids},
+        lambda i, tree: _summary(workspace, i, tree),
+    )
     for incident_id in ids:
         severity, status, stage, title, started_at = summaries[incident_id]
         if severities and severity not in severities:
@@ -88,17 +91,11 @@ def list_rows(
     return rows
 
 
-# The workspace of the current run, for worker processes (forked, so it need not pickle).
-_WORKSPACE: Workspace | None = None
-
-
-def _summary(incident_id: str) -> list[Any]:
+def _summary(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list[Any]:
     """What a row needs, from the files alone (cacheable by their content): severity,
     status, stage, title and start time (a list: it is stored in the cache as JSON)."""
-    workspace = _WORKSPACE
-    assert workspace is not None
     # Only the postmortem's goal decides "closed"; other stages need just to exist.
-    report = evaluate(workspace.tree, workspace.config, incident_id, only=[POSTMORTEM])
+    report = evaluate(tree, workspace.config, incident_id, only=[POSTMORTEM])
     stage = "-"
     if report.stages[0].text:  # read, so a regular file: no need to look again
         stage = POSTMORTEM.key
