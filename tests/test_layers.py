@@ -72,3 +72,31 @@ def test_every_module_has_a_home() -> None:
     assert {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()} == set(
         LAYERS
     )
+
+
+def test_only_the_git_module_builds_git_command_lines() -> None:
+    """Every git command line lives in `git/repo.py`: elsewhere, a call of `.run(` or
+    `.start(` with a literal first argument (a git subcommand), or a subprocess naming git,
+    would be a second door to git."""
+    doors = []
+    for module, path in _modules():
+        if module.startswith("incidentflow.git."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            literal = (
+                node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            )
+            if isinstance(func, ast.Attribute) and func.attr in ("run", "start") and literal:
+                doors.append(f"{module}:{node.lineno}")
+            if isinstance(func, ast.Attribute) and func.attr in ("Popen", "run", "check_output"):
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.List) and first.elts:
+                    head = first.elts[0]
+                    if isinstance(head, ast.Constant) and head.value == "git":
+                        doors.append(f"{module}:{node.lineno}")
+    assert doors == []

@@ -23,8 +23,7 @@ def notes_path(git: Git) -> Path:
     dot_git = git.root / ".git"
     if "GIT_DIR" not in os.environ and dot_git.is_dir():
         return dot_git / NAME  # the common case, without starting git
-    path = Path(git.run("rev-parse", "--git-path", NAME).strip())
-    return path if path.is_absolute() else git.root / path
+    return git.git_path(NAME)
 
 
 class Notes:

@@ -204,16 +204,7 @@ def commits_naming(git: Git, ids: list[str]) -> Callable[[str], bool]:
     `git log`): a changelog generated from commits will carry its entry."""
     if not ids:
         return lambda _: False
-    patterns = [f"--grep=incident {incident_id}" for incident_id in ids]
-    messages = git.run(
-        "log",
-        "--fixed-strings",
-        "--regexp-ignore-case",
-        *patterns,
-        "--format=%B",
-        "HEAD",
-        check=False,
-    )
+    messages = git.messages_matching([f"incident {incident_id}" for incident_id in ids])
 
     def named(incident_id: str) -> bool:
         pattern = rf"\bincident\s+{re.escape(incident_id)}(?![\w-])"

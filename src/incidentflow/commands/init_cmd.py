@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from incidentflow.commands._shared import open_workspace
-from incidentflow.git.repo import hooks_dir
 from incidentflow.workflow.setup import init_repository
 
 
@@ -24,7 +23,7 @@ def command(git_hook: bool, force: bool) -> None:
     """
     workspace = open_workspace()
     result = init_repository(
-        workspace.config, hooks_dir(workspace.git), git_hook=git_hook, force=force
+        workspace.config, workspace.git.hooks_dir(), git_hook=git_hook, force=force
     )
     for path in result.changed:
         click.echo(f"{'created' if path in result.created else 'updated'} {path}")

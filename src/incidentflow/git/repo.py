@@ -1,10 +1,18 @@
-"""Everything the tool asks of git, in one place.
+"""Everything the tool asks of git, in one place: no other module builds a git command line.
 
-The commit path (what is staged, resolving code references) runs one `git ls-files` and one
-long-lived `git cat-file --batch`, started without importing `subprocess` and far cheaper
-than importing GitPython. Slower, richer queries (recent commits, config, branches)
-use GitPython, imported only when such a command runs. Errors from either become
-:class:`IncidentError` with a message that says what to do.
+Two ways in, each where it reads best:
+
+- **Plain `git` processes**, for everything on a path with a speed target and for queries
+  whose answer is a list to parse: what is staged (one `git ls-files`), objects (one
+  long-lived `git cat-file --batch`, started with `posix_spawn`, without importing
+  `subprocess`), blame, history (`git log` with `--numstat` gives the rollback suspects and
+  their files in one process), the result cache's listings. GitPython would cost its import
+  (a few tens of milliseconds) on every commit, and a process per commit for the same lists.
+- **GitPython**, off the hot path, where an API reads better than a parsed command: the
+  committer's name from git's layered configuration, creating the incident's branch.
+
+Errors from either become :class:`IncidentError` with a message that says what to do; a git
+process killed under us is :class:`EnvironmentFailed`, which stops the run.
 """
 
 from __future__ import annotations
@@ -324,6 +332,121 @@ class Git:
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise IncidentError(NOT_A_REPO) from None
 
+    def hooks_dir(self) -> Path:
+        """Where git looks for hooks (honours core.hooksPath and worktrees)."""
+        return self.git_path("hooks")
+
+    def files_added(self, directory: str) -> list[FileAdded]:
+        """The commit that first added each file under ``directory`` (oldest first)."""
+        if self.head() is None:
+            return []
+        out = self.run(
+            "log",
+            "--reverse",
+            "--diff-filter=A",
+            "--no-renames",
+            "--name-only",
+            "--format=%x1e%H%x1f%an%x1f%aI",
+            "--",
+            directory,
+        )
+        added: dict[str, FileAdded] = {}
+        for record in out.split("\x1e"):
+            lines = [line for line in record.splitlines() if line.strip()]
+            if not lines:
+                continue
+            sha, author, date = lines[0].split("\x1f")
+            for path in lines[1:]:
+                added.setdefault(path, FileAdded(path, sha, author, date))
+        return list(added.values())
+
+    def commit_of(self, ref: str) -> str | None:
+        """The commit ``ref`` names (a branch, tag, sha, `origin/main`); None if not here."""
+        out = self.run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
+        )
+        return out.strip() or None
+
+    def merge_base(self, first: str, second: str) -> str | None:
+        """The best common ancestor of two commits; None when their histories do not meet."""
+        out = self.run("merge-base", "--end-of-options", first, second, check=False)
+        return out.strip() or None
+
+    def is_shallow(self) -> bool:
+        """True in a shallow clone (`git clone --depth`), whose history stops early."""
+        return self.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+    def default_branch(self) -> str | None:
+        """The branch pull requests merge into: `origin/HEAD`'s target, else `main`, else `master`.
+
+        Local branches win over remote-tracking ones of the same name; None if none exists.
+        """
+        remote_head = self.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False)
+        target = remote_head.strip().removeprefix("refs/remotes/")
+        if target and self.commit_of(target):
+            return target
+        for candidate in ("main", "master", "origin/main", "origin/master"):
+            if self.commit_of(candidate):
+                return candidate
+        return None
+
+    def paths_changed_since(self, commit: str, pathspec: str) -> list[str]:
+        """Paths under ``pathspec`` that differ between ``commit`` and the working tree.
+
+        Staged, unstaged, deleted and untracked (not ignored) files all count; a rename counts
+        as both its old and its new path.
+        """
+        diff = self.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
+        untracked = self.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
+        return sorted({path for path in (diff + untracked).split("\0") if path})
+
+    def git_path(self, name: str) -> Path:
+        """Where ``name`` lives in the repository's git directory (worktrees, GIT_DIR and
+        core.hooksPath honoured), as an absolute path."""
+        path = Path(self.run("rev-parse", "--git-path", name).strip())
+        return path if path.is_absolute() else self.root / path
+
+    def current_branch(self) -> str | None:
+        """The branch checked out (`main`), or None on a detached HEAD."""
+        return self.run("symbolic-ref", "--short", "-q", "HEAD", check=False).strip() or None
+
+    def messages_matching(self, texts: list[str]) -> str:
+        """The messages of HEAD's commits that contain any of ``texts`` (any case), one
+        `git log`."""
+        return self.run(
+            "log",
+            "--fixed-strings",
+            "--regexp-ignore-case",
+            *(f"--grep={text}" for text in texts),
+            "--format=%B",
+            "HEAD",
+            check=False,
+        )
+
+    def start_index_listing(self, pathspecs: list[str]) -> Started:
+        """`git ls-files -v --stage` of ``pathspecs`` (pathspec magic allowed), started now."""
+        return self.start("ls-files", "-v", "--stage", "-z", "--", *pathspecs)
+
+    def start_unstaged_listing(self, pathspecs: list[str]) -> Started:
+        """The paths under ``pathspecs`` whose working-tree file differs from the index."""
+        return self.start("diff-files", "--name-only", "-z", "--", *pathspecs)
+
+    def start_config_matching(self, regexp: str) -> Started:
+        """The git settings whose names match ``regexp`` (``-z`` records), started now."""
+        return self.start("config", "-z", "--get-regexp", regexp)
+
+
+class FileAdded(Record):
+    """When a file first entered the history, and who committed it."""
+
+    __slots__ = ("author", "date", "path", "sha")
+
+    def __init__(self, path: str, sha: str, author: str, date: str) -> None:
+        self.path = path
+        self.sha = sha
+        self.author = author
+        self.date = date
+
 
 class GitObject(Record):
     """An object read from the object database."""
@@ -424,91 +547,3 @@ def _popen_with_pipes(command: list[str]) -> tuple[Any, BinaryIO, BinaryIO]:
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
     return proc, proc.stdin, proc.stdout  # type: ignore[return-value]
-
-
-def hooks_dir(git: Git) -> Path:
-    """Where git looks for hooks (honours core.hooksPath and worktrees)."""
-    path = Path(git.run("rev-parse", "--git-path", "hooks").strip())
-    return path if path.is_absolute() else git.root / path
-
-
-class FileAdded(Record):
-    """When a file first entered the history, and who committed it."""
-
-    __slots__ = ("author", "date", "path", "sha")
-
-    def __init__(self, path: str, sha: str, author: str, date: str) -> None:
-        self.path = path
-        self.sha = sha
-        self.author = author
-        self.date = date
-
-
-def files_added(git: Git, directory: str) -> list[FileAdded]:
-    """The commit that first added each file under ``directory`` (oldest first)."""
-    if git.head() is None:
-        return []
-    out = git.run(
-        "log",
-        "--reverse",
-        "--diff-filter=A",
-        "--no-renames",
-        "--name-only",
-        "--format=%x1e%H%x1f%an%x1f%aI",
-        "--",
-        directory,
-    )
-    added: dict[str, FileAdded] = {}
-    for record in out.split("\x1e"):
-        lines = [line for line in record.splitlines() if line.strip()]
-        if not lines:
-            continue
-        sha, author, date = lines[0].split("\x1f")
-        for path in lines[1:]:
-            added.setdefault(path, FileAdded(path, sha, author, date))
-    return list(added.values())
-
-
-def commit_of(git: Git, ref: str) -> str | None:
-    """The commit ``ref`` names (a branch, tag, sha, `origin/main`); None if not in this clone."""
-    out = git.run(
-        "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False
-    )
-    return out.strip() or None
-
-
-def merge_base(git: Git, first: str, second: str) -> str | None:
-    """The best common ancestor of two commits, or None when their histories do not meet here."""
-    out = git.run("merge-base", "--end-of-options", first, second, check=False)
-    return out.strip() or None
-
-
-def is_shallow(git: Git) -> bool:
-    """True in a shallow clone (`git clone --depth`), whose history stops early."""
-    return git.run("rev-parse", "--is-shallow-repository", check=False).strip() == "true"
-
-
-def default_branch(git: Git) -> str | None:
-    """The branch pull requests merge into: `origin/HEAD`'s target, else `main`, else `master`.
-
-    Local branches win over remote-tracking ones of the same name; None if none exists.
-    """
-    remote_head = git.run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", check=False)
-    target = remote_head.strip().removeprefix("refs/remotes/")
-    if target and commit_of(git, target):
-        return target
-    for candidate in ("main", "master", "origin/main", "origin/master"):
-        if commit_of(git, candidate):
-            return candidate
-    return None
-
-
-def paths_changed_since(git: Git, commit: str, pathspec: str) -> list[str]:
-    """Paths under ``pathspec`` that differ between ``commit`` and the working tree.
-
-    Staged, unstaged, deleted and untracked (not ignored) files all count; a rename counts
-    as both its old and its new path.
-    """
-    diff = git.run("diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
-    untracked = git.run("ls-files", "--others", "--exclude-standard", "-z", "--", pathspec)
-    return sorted({path for path in (diff + untracked).split("\0") if path})

@@ -39,11 +39,7 @@ class Workspace:
     def lock(self, incident_id: str) -> Iterator[None]:
         """Hold an exclusive lock for one incident's files (a file under .git, never
         committed), so that writers who re-read before they write lose nothing."""
-        lock_path = Path(
-            self.git.run("rev-parse", "--git-path", f"incidentflow-{incident_id}.lock").strip()
-        )
-        if not lock_path.is_absolute():
-            lock_path = self.root / lock_path
+        lock_path = self.git.git_path(f"incidentflow-{incident_id}.lock")
         with open(lock_path, "a+b") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:
@@ -78,7 +74,7 @@ class Workspace:
         here = ids.id_from_cwd(cwd, self.config.incidents_path)
         if here and here in known:
             return here
-        branch = self.git.run("symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
+        branch = self.git.current_branch() or ""
         if branch.startswith("incident/") and branch.removeprefix("incident/") in known:
             return branch.removeprefix("incident/")  # the branch `incident new --branch` made
         open_ids = [

@@ -72,13 +72,12 @@ class ContentCache:
         # in whole seconds, hence the margin.)
         self._settled = time.time_ns() - SETTLE_NS
         # Started now, read when the keys are first needed.
-        self._staged: Started | None = git.start("ls-files", "-v", "--stage", "-z", "--", *specs)
-        self._changed: Started | None = git.start("diff-files", "--name-only", "-z", "--", *specs)
+        self._staged: Started | None = git.start_index_listing(specs)
+        self._changed: Started | None = git.start_unstaged_listing(specs)
         self._signatures: dict[str, list[str] | None] = {}
         self._trusted = True  # whether git's view of the working tree is complete
-        settings = git.start("config", "-z", "--get-regexp", _CONVERSION_SETTINGS)
-        found = git.run("rev-parse", "--git-path", CACHE_NAME, "--git-path", "info/attributes")
-        self.path, info_attributes = (_absolute(git, line) for line in found.splitlines())
+        settings = git.start_config_matching(_CONVERSION_SETTINGS)
+        self.path, info_attributes = git.git_path(CACHE_NAME), git.git_path("info/attributes")
         conversion = settings.output(check=False)
         attributes = _attribute_files(root, incidents_dir, info_attributes, conversion)
         self.salt = _salt(root, conversion, attributes)
@@ -255,11 +254,6 @@ def _pathspecs(incidents_dir: str) -> list[str]:
     # glob magic: `*` does not match `/`, so only the incidents' own files match. (Where
     # GIT_LITERAL_PATHSPECS turns magic off, nothing matches: nothing is cached.)
     return [f":(glob){prefix}*/{name}" for name in RELEVANT] + [f":(glob){prefix}**/.gitattributes"]
-
-
-def _absolute(git: Git, path: str) -> Path:
-    found = Path(path)
-    return found if found.is_absolute() else git.root / found
 
 
 def _attribute_files(root: Path, incidents_dir: str, info: Path, settings: str) -> list[Path]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from incidentflow.git.repo import files_added
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport
 from incidentflow.model.metadata import MILESTONES, Metadata
 from incidentflow.model.stages import BY_FILENAME
@@ -50,7 +49,7 @@ def assemble(workspace: Workspace, report: IncidentReport) -> tuple[list[Event],
     tz = workspace.config.tz()
     raw = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
     events, skipped = _response_events(report.meta, raw, tz)
-    for added in files_added(workspace.git, report.directory):
+    for added in workspace.git.files_added(report.directory):
         stage = BY_FILENAME.get(added.path.rsplit("/", 1)[-1])
         if stage is None:
             continue

@@ -10,14 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from incidentflow.errors import IncidentError
-from incidentflow.git.repo import (
-    Git,
-    commit_of,
-    default_branch,
-    is_shallow,
-    merge_base,
-    paths_changed_since,
-)
+from incidentflow.git.repo import Git
 from incidentflow.model.config import Config
 from incidentflow.model.gate import incidents_touched
 
@@ -42,16 +35,16 @@ class ChangeBase:
 
 def find_base(git: Git, *, ref: str | None) -> ChangeBase:
     """The merge base of ``ref`` (default: the default branch) and HEAD; clear errors if absent."""
-    shallow = is_shallow(git)
+    shallow = git.is_shallow()
     if ref is None:
-        ref = default_branch(git)
+        ref = git.default_branch()
         if ref is None:
             why = f"; {SHALLOW_HINT}" if shallow else ""
             raise IncidentError(
                 "cannot tell which branch to compare with: there is no origin/HEAD, main or "
                 f"master here{why}; name it with --base, e.g. --base origin/main"
             )
-    base_commit = commit_of(git, ref)
+    base_commit = git.commit_of(ref)
     if base_commit is None:
         why = SHALLOW_HINT if shallow else "check the name, or fetch it"
         raise IncidentError(
@@ -63,7 +56,7 @@ def find_base(git: Git, *, ref: str | None) -> ChangeBase:
             "HEAD has no commits yet, so nothing is changed relative to "
             f"{ref!r}; commit first, or use incident check --all"
         )
-    common = merge_base(git, base_commit, head)
+    common = git.merge_base(base_commit, head)
     if common is None:
         if shallow:
             raise IncidentError(f"{ref!r} and HEAD share no history in this clone; {SHALLOW_HINT}")
@@ -82,7 +75,7 @@ def changed_incident_ids(
     """
     pathspec = config.incidents_dir.rstrip("/") or "."
     touched = incidents_touched(
-        config.incidents_dir, paths_changed_since(git, base.commit, pathspec)
+        config.incidents_dir, git.paths_changed_since(base.commit, pathspec)
     )
     present = set(known)
     return [incident_id for incident_id in touched if incident_id in present]
