@@ -221,7 +221,7 @@ def test_core_function_without_the_cli(repo: Repo) -> None:
         ("a `code <x>` span", "<p>a <code>code &lt;x&gt;</code> span</p>"),
         (
             "- one\n- two\n  - nested",
-            "<ul>\n<li>one</li>\n<li>two\n<ul>\n<li>nested</li>\n</ul></li>\n</ul>",
+            "<ul>\n<li>one</li>\n<li>two\n<ul>\n<li>nested</li>\n</ul>\n</li>\n</ul>",
         ),
         ("Intro:\n- a\n- b", "<p>Intro:</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>"),
         ("3. three\n4. four", '<ol start="3">\n<li>three</li>\n<li>four</li>\n</ol>'),
@@ -230,6 +230,12 @@ def test_core_function_without_the_cli(repo: Repo) -> None:
         ("### Sub", "<h5>Sub</h5>"),
         ("[t](https://a.example/b_(c))", '<p><a href="https://a.example/b_(c)">t</a></p>'),
         ("[t](data:text/html,x)", "<p>t</p>"),
+        ("[t](javascript:alert(1))", "<p>t</p>"),
+        (
+            "see https://status.example.com/x",
+            '<p>see <a href="https://status.example.com/x">https://status.example.com/x</a></p>',
+        ),
+        ("<script>x</script>", "<p>&lt;script&gt;x&lt;/script&gt;</p>"),
         ("![alt](https://a.example/i.png)", "<p>alt</p>"),
         ("| A | B |\n|---|---|\n| 1 \\| 2 | x |", None),
         ("\\*not em\\*", "<p>*not em*</p>"),
@@ -245,8 +251,8 @@ def test_markdown_to_html(markdown: str, html: str | None) -> None:
         )
     else:
         assert rendered == (
-            '<div class="table"><table>\n<thead><tr><th>A</th><th>B</th></tr></thead>\n'
-            "<tbody>\n<tr><td>1 | 2</td><td>x</td></tr>\n</tbody>\n</table></div>"
+            '<div class="table"><table>\n<thead>\n<tr>\n<th>A</th>\n<th>B</th>\n</tr>\n</thead>\n'
+            "<tbody>\n<tr>\n<td>1 | 2</td>\n<td>x</td>\n</tr>\n</tbody>\n</table></div>"
         )
 
 
