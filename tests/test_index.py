@@ -226,3 +226,36 @@ def test_the_hook_does_not_create_an_index(repo: Repo, capsys: pytest.CaptureFix
     new_incident()
     assert run_hook(capsys, repo) == (0, "")
     assert not (repo.root / INDEX).exists()
+
+
+def test_the_hook_touches_only_its_rows_of_a_big_index(
+    repo: Repo, three: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ten thousand rows: the hook changes the one row its commit changes, in place, and
+    looks at no other (a row it did not touch, even one out of order, stays as it was)."""
+    assert incident("index").exit_code == 0
+    text = repo.read(INDEX)
+    start = text.index("| [2026-11-03-gamma]")
+    filler = "".join(
+        f"| [2020-01-{1 + n % 28:02d}-old-{n}](2020-01-{1 + n % 28:02d}-old-{n}/) | 2020-01-01 00:00 "
+        f"| SEV3 | closed | postmortem | Old {n} |\n"
+        for n in range(10_000)
+    )
+    odd = "| [1999-01-01-misplaced](1999-01-01-misplaced/) | 1999-01-01 00:00 | SEV4 | closed | postmortem | Misplaced |\n"
+    end = text.index(END)
+    repo.write(INDEX, text[:start] + odd + text[start:end] + filler + text[end:])
+    big = repo.read(INDEX)
+    repo.git("add", "-A")
+    set_meta(repo, three[1], "severity", '"SEV1"')
+    repo.git("add", "-A")
+    with pytest.raises(SystemExit) as exited:
+        main(["hook", f"incidents/{three[1]}/incident.yaml"])
+    assert exited.value.code == 1
+    assert f"updated {INDEX}" in capsys.readouterr().out
+    after = repo.read(INDEX)
+    old_row = next(line for line in big.splitlines() if f"[{three[1]}]" in line)
+    assert after == big.replace(old_row, old_row.replace("| SEV3 |", "| SEV1 |"))
+    repo.git("add", "-A")
+    with pytest.raises(SystemExit) as again:
+        main(["hook", f"incidents/{three[1]}/incident.yaml"])
+    assert again.value.code == 0

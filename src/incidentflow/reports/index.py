@@ -123,26 +123,20 @@ def update_index(
 ) -> bool:
     """Bring `incidents/README.md` up to date; return True if the file was (re)written.
 
-    With ``incident_ids``, only those incidents' rows are refreshed and the rest are kept
-    as they are, so the cost does not grow with the number of incidents; a file without a
-    current table is rebuilt in full. With ``create=False`` a missing file stays missing,
-    and a README without the index markers is left alone.
+    With ``incident_ids``, only those incidents' rows are refreshed (see `_with_rows`), so
+    the cost does not grow with the number of incidents; a file without a current table is
+    rebuilt in full. With ``create=False`` a missing file stays missing, and a README without
+    the index markers is left alone.
     """
     current = _read(config)
     if not create and (current is None or START not in current):
         return False
     tree = snapshot or WorkingTree(config.root)
-    rows = None if incident_ids is None else _table_rows(current, config=config)
-    if rows is None or incident_ids is None:
+    updated = None
+    if incident_ids is not None and current is not None:
+        updated = _with_rows(current, _fresh_rows(tree, config, incident_ids), config=config)
+    if updated is None:
         updated = build_index(config, snapshot=tree)
-    else:
-        for incident_id in incident_ids:
-            row = index_row(tree, config, incident_id)
-            if row is None:
-                rows.pop(incident_id, None)
-            else:
-                rows[incident_id] = row.render()
-        updated = _with_table(current, render_table(rows.values(), config=config))
     if updated == current:
         return False
     path = index_path(config)
@@ -160,19 +154,101 @@ def refresh_for_commit(
     line the hook prints before failing when the commit would carry a stale table (the
     file was just updated, or was updated earlier and not staged); None when all is well.
     Only an existing index with its markers is maintained; the hook never creates one.
+    Only the committed incidents' rows are looked at, in the working file and in the staged
+    one: a commit that changes one row costs the same with ten rows as with ten thousand.
     """
-    path = index_relpath(config)
-    if update_index(config, incident_ids=incident_ids, create=False):
-        return f"incident-check: updated {path}; review it, `git add {path}` and commit again"
+    ids = list(incident_ids)
     current = _read(config)
     if current is None or START not in current:
         return None
+    path = index_relpath(config)
+    rows = _fresh_rows(WorkingTree(config.root), config, ids)
+    updated = _with_rows(current, rows, config=config)
+    if updated is None:  # no current table to refresh in place: rebuilt whole
+        updated = build_index(config)
+    if updated != current:
+        index_file = index_path(config)
+        write_in_tree(config.root, index_file, updated)
+        return f"incident-check: updated {path}; review it, `git add {path}` and commit again"
     staged_text = staged.decode("utf-8", "replace") if staged is not None else None
-    if _table_text(staged_text) != _table_text(current):
+    if staged_text is None or _table_text(staged_text) is None:
+        return (
+            f"incident-check: {path} is updated but not staged; `git add {path}` and commit again"
+        )
+    if any(_row_line(staged_text, i) != _row_line(current, i) for i in ids):
         return (
             f"incident-check: {path} is updated but not staged; `git add {path}` and commit again"
         )
     return None
+
+
+def _fresh_rows(snapshot: Snapshot, config: Config, ids: Iterable[str]) -> dict[str, str | None]:
+    """Each incident's row as it should be now (None for an incident no longer there)."""
+    found: dict[str, str | None] = {}
+    for incident_id in ids:
+        row = index_row(snapshot, config, incident_id)
+        found[incident_id] = row.render() if row is not None else None
+    return found
+
+
+def _row_line(text: str, incident_id: str) -> str | None:
+    """The table line of ``incident_id`` in ``text`` (found by its link, not by parsing every
+    row), or None."""
+    at = text.find(f"\n| [{incident_id}](")
+    if at == -1:
+        return None
+    end = text.find("\n", at + 1)
+    return text[at + 1 : len(text) if end == -1 else end]
+
+
+def _with_rows(current: str, rows: dict[str, str | None], *, config: Config) -> str | None:
+    """``current`` with the given rows replaced, added at their place (newest first) or
+    taken out, every other byte kept; None when the file has no current table (another
+    layout or timezone), which is then rebuilt whole.
+
+    A row that is already right costs a substring search; one that changed rewrites its own
+    line; a new one (most often the newest) is put where its start time places it.
+    """
+    start = current.find(START)
+    end = current.find(END, start)
+    if start == -1 or end == -1:
+        return None
+    header = render_table([], config=config).split("\n")[1:3]
+    head_end = current.find("\n", start) + 1
+    if current[head_end : head_end + len(header[0]) + len(header[1]) + 2] != (
+        f"{header[0]}\n{header[1]}\n"
+    ):
+        return None
+    table_start = head_end + len(header[0]) + len(header[1]) + 2
+    text = current
+    for incident_id, row in rows.items():
+        line = _row_line(text[: text.find(END, start)], incident_id)
+        if line == row:
+            continue
+        if line is not None:
+            at = text.index(f"\n{line}\n", start) + 1
+            if row is not None and _sort_key(line) == _sort_key(row):
+                text = text[:at] + row + text[at + len(line) :]  # same place, new cells
+                continue
+            text = text[:at] + text[at + len(line) + 1 :]
+        if row is not None:
+            at = _place(text, row, table_start, text.find(END, start))
+            text = text[:at] + row + "\n" + text[at:]
+    return text
+
+
+def _place(text: str, row: str, first: int, end: int) -> int:
+    """Where ``row`` goes among the rows between ``first`` and ``end`` (sorted newest first):
+    before the first row that sorts below it."""
+    key = _sort_key(row)
+    at = first
+    while at < end:
+        line_end = text.find("\n", at, end)
+        line_end = end if line_end == -1 else line_end
+        if _sort_key(text[at:line_end]) < key:
+            return at
+        at = line_end + 1
+    return end
 
 
 def index_is_current(config: Config) -> bool:
@@ -220,26 +296,6 @@ def _with_table(current: str | None, table: str) -> str:
         return current.rstrip("\n") + "\n\n" + table
     after = current[end + len(END) :]
     return current[:start] + table + after.removeprefix("\n")
-
-
-def _table_rows(current: str | None, *, config: Config) -> dict[str, str] | None:
-    """The row lines of the marked table by id; None when there is no current table."""
-    if current is None:
-        return None
-    start = current.find(START)
-    end = current.find(END, start)
-    if start == -1 or end == -1:
-        return None
-    lines = current[start:end].split("\n")[1:]
-    expected = render_table([], config=config).split("\n")[1:3]
-    if lines[:2] != expected:
-        return None  # another timezone or an older layout: rebuild it all
-    rows: dict[str, str] = {}
-    for line in lines[2:]:
-        match = _ROW_ID.match(line)
-        if match:
-            rows[match.group("id")] = line
-    return rows
 
 
 def _sort_key(row: str) -> tuple[str, str]:
