@@ -1,19 +1,25 @@
-"""Benchmark incidentflow on a generated repository of many incidents.
+"""Benchmark incidentflow on repositories shaped like the ones its users have.
 
-    python bench/run.py [--incidents 10000] [--runs 5] [--workdir bench/out]
+    python bench/run.py [--incidents 10000] [--commits 10000] [--runs 5] [--workdir bench/out]
 
-Builds (once, cached in --workdir) git repositories of N and 10 incidents whose four stage
-files are realistic (2-6 KB each, all committed), seeds a few broken incidents, and measures
-whole processes, reporting the median of --runs runs:
+Builds (once, cached in --workdir) two repositories as `incident init` and a year of use
+leave them, one of N incidents and one of 10: a `.incident.yaml` of `init`'s commented
+defaults with a few keys set, a Keep a Changelog `CHANGELOG.md` with hundreds of released
+entries (and one per finished postmortem), an `incidents/README.md` index written by
+`incident index`, realistic committed stage files (2-6 KB each), a few incidents seeded as
+broken, and a history of --commits commits to the code (made with `git fast-import`). Then
+it measures whole processes, reporting medians:
 
-  1. `python -c pass` (the floor);
-  2. the hook on a commit touching one incident, at N = 10 and at N (these three at least 41
-     runs each, interleaved, since their ratios are the targets);
-  3. `incident list` and `incident check --all` at N;
+  1. `python -c pass` (the floor), the hook on a commit touching one incident at N = 10 and
+     at N, and `git commit --no-verify` of that same change at N (at least 41 runs each,
+     interleaved, since their ratios are the targets);
+  2. `incident new` on the repository with its long history, against the floor;
+  3. `incident list` and `incident check --all` at N, cold (no result cache, as in CI) and
+     warm;
   4. peak memory (max RSS) of `check --all`.
 
-It prints ratios measured in the same run and verifies its own results: `check --all` must
-report exactly the incidents seeded as broken.
+It prints each target with the ratio measured in the same run, and verifies its own results:
+`check --all` must report exactly the incidents seeded as broken.
 """
 
 from __future__ import annotations
@@ -160,13 +166,76 @@ def metadata(incident_id: str, title: str, start: dt.datetime) -> str:
     )
 
 
-def git(root: Path, *args: str) -> None:
+def git(root: Path, *args: str, stdin: bytes | None = None) -> None:
     subprocess.run(
-        ["git", *args], cwd=root, check=True, env={**os.environ, **GIT_ENV}, capture_output=True
+        ["git", *args],
+        cwd=root,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        input=stdin,
     )
 
 
-def build_repo(root: Path, count: int) -> list[str]:
+# `incident init`'s configuration, with the keys a team sets in it uncommented.
+CONFIG_SET = (
+    "timezone: Europe/Berlin          # where the team is\n"
+    "recent_changes: {window: 24h, max: 20}\n"
+    "ai: {model: gpt-4o-mini}\n"
+)
+MODULES = 40
+
+
+def history(root: Path, commits: int, *, now: dt.datetime) -> None:
+    """``commits`` commits to the code over the last year (the last few in the hours before
+    now, so `incident new` has rollback suspects to list), streamed to `git fast-import`."""
+    stream = bytearray()
+    span = dt.timedelta(days=365)
+    for n in range(commits):
+        when = now - span + span * (n / max(commits - 1, 1)) - dt.timedelta(hours=2)
+        module = n % MODULES
+        body = "".join(f"value_{k} = {k + n}\n" for k in range(SERVICE_LINES // 4))
+        message = f"Tune module {module} ({n})\n"
+        stamp = f"{int(when.timestamp())} +0000"
+        stream += (
+            f"commit refs/heads/main\nmark :{n + 1}\n"
+            f"author Bench <bench@example.com> {stamp}\ncommitter Bench <bench@example.com> {stamp}\n"
+            f"data {len(message.encode())}\n{message}"
+        ).encode()
+        if n:
+            stream += f"from :{n}\n".encode()
+        content = body.encode()
+        stream += f"M 100644 inline app/module_{module}.py\ndata {len(content)}\n".encode()
+        stream += content + b"\n"
+    git(root, "fast-import", "--quiet", stdin=bytes(stream))
+    git(root, "reset", "-q", "--hard", "main")
+
+
+def changelog(incident_ids: list[str]) -> str:
+    """A Keep a Changelog file: releases of other entries, with an entry per incident."""
+    parts = [
+        "# Changelog\n\nAll notable changes to this project will be documented in this file.\n\n"
+        "The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).\n\n"
+        "## [Unreleased]\n"
+    ]
+    releases = 40
+    per_release = max(1, len(incident_ids) // releases + 1)
+    for release in range(releases, 0, -1):
+        parts.append(f"\n## [1.{release}.0] - 2026-{1 + release % 12:02d}-01\n\n### Added\n\n")
+        parts += [f"- Feature {release}.{k} for the checkout.\n" for k in range(8)]
+        parts.append("\n### Fixed\n\n")
+        chunk = incident_ids[
+            (releases - release) * per_release : (releases - release + 1) * per_release
+        ]
+        parts += [f"- Checkout recovered ({i}). <!-- incident:{i} -->\n" for i in chunk]
+    parts += [
+        f"\n[1.{r}.0]: https://example.com/compare/v1.{r - 1}.0...v1.{r}.0"
+        for r in range(releases, 0, -1)
+    ]
+    return "".join(parts) + "\n"
+
+
+def build_repo(root: Path, count: int, *, commits: int, incident: list[str]) -> list[str]:
     """Create the repository once; return the ids seeded as broken."""
     marker = root / ".bench-complete"
     broken_file = root / ".bench-broken"
@@ -175,18 +244,23 @@ def build_repo(root: Path, count: int) -> list[str]:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
-    (root / "app").mkdir()
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    history(root, commits, now=now)
     (root / "app" / "service.py").write_text(
         "".join(f"value_{n} = {n}\n" for n in range(SERVICE_LINES))
     )
-    (root / "CHANGELOG.md").write_text("# Changelog\n")
+    subprocess.run([*incident, "init"], cwd=root, check=True, capture_output=True)
+    config = root / ".incident.yaml"
+    config.write_text(config.read_text() + CONFIG_SET)
     rng = random.Random(count)
     base = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
     broken = []
+    ids = []
     for n in range(count):
         start = base + dt.timedelta(hours=5 * n)
         title = f"{words(rng, 3)[:-1]} {n}"
         incident_id = f"{start.date().isoformat()}-{title.lower().replace(' ', '-')}"
+        ids.append(incident_id)
         is_broken = count >= BROKEN_EVERY and n % BROKEN_EVERY == BROKEN_EVERY // 2
         if is_broken:
             broken.append(incident_id)
@@ -196,11 +270,11 @@ def build_repo(root: Path, count: int) -> list[str]:
         (directory / "timeline.md").write_text(f"- {start.isoformat()} — opened (ana)\n")
         for name, text in stage_files(rng, incident_id, title, is_broken).items():
             (directory / name).write_text(text)
-        # Changelog entries exist, so the hook has nothing to insert.
-        with open(root / "CHANGELOG.md", "a") as handle:
-            handle.write(f"- x <!-- incident:{incident_id} -->\n")
+    (root / "CHANGELOG.md").write_text(changelog(ids))
+    subprocess.run([*incident, "index"], cwd=root, check=True, capture_output=True)
     git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "generated incidents")
+    git(root, "commit", "-q", "--no-verify", "-m", "a year of incidents")
+    (root / ".git" / "incidentflow-cache.json").unlink(missing_ok=True)
     broken_file.write_text("\n".join(broken))
     marker.write_text("")
     return broken
@@ -208,8 +282,8 @@ def build_repo(root: Path, count: int) -> list[str]:
 
 def touch_one_incident(root: Path) -> str:
     """Stage a small edit to one incident's triage file; return the path for the hook."""
-    first = sorted((root / "incidents").iterdir())[len(list((root / "incidents").iterdir())) // 3]
-    path = first / "01-triage.md"
+    directories = sorted(p for p in (root / "incidents").iterdir() if p.is_dir())
+    path = directories[len(directories) // 3] / "01-triage.md"
     text = path.read_text()
     path.write_text(
         text.rstrip("\n") + "\n\nAnother observation.\n" if "Another" not in text else text
@@ -242,12 +316,16 @@ def timed(
 
 
 def timed_interleaved(
-    commands: dict[str, tuple[list[str], Path]], *, runs: int
+    commands: dict[str, tuple[list[str], Path]],
+    *,
+    runs: int,
+    after: dict[str, tuple[list[str], Path]] | None = None,
 ) -> dict[str, float]:
     """Median wall time in seconds of each command, its runs interleaved with the others'.
 
     Ratios between these are what the targets are about; interleaving makes a change in
-    the machine's load during the measurement affect every command alike.
+    the machine's load during the measurement affect every command alike. ``after`` gives,
+    by name, a command run (untimed) after each timed one, to undo what it did.
     """
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
@@ -260,6 +338,11 @@ def timed_interleaved(
             if proc.returncode != 0:
                 sys.exit(
                     f"{' '.join(command)} exited {proc.returncode}: {proc.stderr or proc.stdout}"
+                )
+            if after and name in after:
+                undo, where = after[name]
+                subprocess.run(
+                    undo, cwd=where, check=True, capture_output=True, env={**os.environ, **GIT_ENV}
                 )
     return {name: statistics.median(values) for name, values in times.items()}
 
@@ -277,9 +360,22 @@ def peak_rss(command: list[str], *, cwd: Path) -> int:
     return int(out.stdout.strip())
 
 
+TARGETS = (
+    # (label, value's name, limit)
+    ("hook at 10 incidents ÷ python -c pass", "hook_ratio", 3.5),
+    ("hook at N ÷ hook at 10", "growth", 1.3),
+    ("hook at N ÷ git commit --no-verify at N", "against_commit", 0.5),
+    ("incident new (long history) ÷ python -c pass", "new_ratio", 15.0),
+    ("incident list, cold (s)", "list_cold", 1.0),
+    ("incident check --all, cold (s)", "check_cold", 2.0),
+    ("peak memory of check --all (MB)", "memory_mb", 150.0),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--commits", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=HERE / "out")
     args = parser.parse_args()
@@ -289,24 +385,37 @@ def main() -> None:
         incident = [script]
 
     print(
-        f"building repositories ({args.incidents} and 10 incidents) in {args.workdir} …", flush=True
+        f"building repositories ({args.incidents} and 10 incidents, {args.commits} commits "
+        f"each) in {args.workdir} …",
+        flush=True,
     )
-    big = args.workdir / f"repo-{args.incidents}"
-    small = args.workdir / "repo-10"
-    broken = build_repo(big, args.incidents)
-    build_repo(small, 10)
+    big = args.workdir / f"repo-{args.incidents}-{args.commits}"
+    small = args.workdir / f"repo-10-{args.commits}"
+    broken = build_repo(big, args.incidents, commits=args.commits, incident=incident)
+    build_repo(small, 10, commits=args.commits, incident=incident)
     big_file = touch_one_incident(big)
     small_file = touch_one_incident(small)
 
+    reset = (["git", "reset", "-q", "--soft", "HEAD~1"], big)
     quick = timed_interleaved(
         {
             "floor": ([sys.executable, "-c", "pass"], big),
             "hook_small": ([*incident, "hook", small_file], small),
             "hook_big": ([*incident, "hook", big_file], big),
+            "commit_big": (["git", "commit", "-q", "--no-verify", "-m", "bench"], big),
         },
         runs=max(args.runs, QUICK_RUNS),
+        after={"commit_big": reset},
     )
-    floor, hook_small, hook_big = quick["floor"], quick["hook_small"], quick["hook_big"]
+    opened = big / "incidents" / f"{dt.datetime.now(dt.timezone.utc).date()}-bench-new"
+    created = timed_interleaved(
+        {
+            "floor": ([sys.executable, "-c", "pass"], big),
+            "new": ([*incident, "new", "Bench new", "--started-at", "-1h"], big),
+        },
+        runs=max(args.runs, 11),
+        after={"new": (["rm", "-rf", str(opened)], big)},
+    )
     expect = 1 if broken else 0
     list_cold, _ = timed([*incident, "list"], cwd=big, runs=args.runs, cold=True)
     listing, _ = timed([*incident, "list"], cwd=big, runs=args.runs)
@@ -326,13 +435,16 @@ def main() -> None:
     verified = reported == sorted(broken)
 
     n = args.incidents
+    floor = quick["floor"]
     print(
-        f"\nmedian of {args.runs} runs, whole processes (floor and hooks: "
-        f"{max(args.runs, QUICK_RUNS)} runs, interleaved)"
+        f"\nmedians, whole processes (floor, hooks and commit: {max(args.runs, QUICK_RUNS)} runs "
+        f"interleaved; new: {max(args.runs, 11)}; the rest: {args.runs})"
     )
-    print(f"  python -c pass            {floor * 1000:8.1f} ms")
-    print(f"  hook, 1 incident, N=10    {hook_small * 1000:8.1f} ms")
-    print(f"  hook, 1 incident, N={n:<6}{hook_big * 1000:8.1f} ms")
+    print(f"  python -c pass                 {floor * 1000:8.1f} ms")
+    print(f"  hook, 1 incident, N=10         {quick['hook_small'] * 1000:8.1f} ms")
+    print(f"  hook, 1 incident, N={n:<10} {quick['hook_big'] * 1000:8.1f} ms")
+    print(f"  git commit --no-verify, N={n:<4}{quick['commit_big'] * 1000:8.1f} ms")
+    print(f"  incident new, {args.commits} commits  {created['new'] * 1000:8.1f} ms")
     for label, value in (
         ("incident list, cold", list_cold),
         ("incident list, warm", listing),
@@ -340,25 +452,22 @@ def main() -> None:
         ("check --all, warm", check_all),
     ):
         print(
-            f"  {label + f', N={n}':<26}{value * 1000:8.1f} ms   ({value / n * 1e6:.0f} µs per incident)"
+            f"  {label + f', N={n}':<31}{value * 1000:8.1f} ms   ({value / n * 1e6:.0f} µs per incident)"
         )
-    print(f"  check --all peak memory   {memory / 1024:8.1f} MB (cold)")
     print("  (cold: no result cache, as on a fresh clone; warm: cache from the previous run)")
-    print("\nratios (same run)")
-    print(f"  hook / floor              {hook_big / floor:8.2f}   (target ≤ 5)")
-    print(f"  hook N={n} / hook N=10 {hook_big / hook_small:8.2f}   (target ≤ 1.2)")
-    if n == 10000:
-        print(f"\ntargets at N=10000 on a 2-core machine (this one has {os.cpu_count()} cores)")
-        for label, cold, warm, limit in (
-            ("incident list", list_cold, listing, 1.0),
-            ("check --all", check_cold, check_all, 3.0),
-        ):
-            marks = [f"{kind} {value:5.2f} s {'✓' if value <= limit else '✗'}"
-                     for kind, value in (("cold", cold), ("warm", warm))]  # fmt: skip
-            print(f"  {label:<14} ≤ {limit:.0f} s:  " + "   ".join(marks))
-        print(
-            f"  peak memory    ≤ 150 MB: {memory / 1024:6.1f} MB {'✓' if memory <= 150 * 1024 else '✗'}"
-        )
+    measured = {
+        "hook_ratio": quick["hook_small"] / floor,
+        "growth": quick["hook_big"] / quick["hook_small"],
+        "against_commit": quick["hook_big"] / quick["commit_big"],
+        "new_ratio": created["new"] / created["floor"],
+        "list_cold": list_cold,
+        "check_cold": check_cold,
+        "memory_mb": memory / 1024,
+    }
+    print(f"\ntargets (this machine has {os.cpu_count()} cores)")
+    for label, name, limit in TARGETS:
+        value = measured[name]
+        print(f"  {label:<46} {value:7.2f}   ≤ {limit:<5g} {'✓' if value <= limit else '✗'}")
     print(
         f"\nself-check: check --all reported {len(reported)} broken incidents, seeded {len(broken)}: "
         + ("OK" if verified else f"MISMATCH {reported} != {broken}")

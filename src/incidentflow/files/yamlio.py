@@ -63,13 +63,15 @@ _ITEM_LINE = re.compile(r"[ ]*-[ \t]+(.*)")
 _FRONT_MATTER = re.compile(rf"stage: ([a-z]+)\nincident: ({_ID.pattern})\n?")
 # Tabs, control characters (C0 and C1, NEL among them: a YAML line break), surrogates, BOMs,
 # YAML's other line breaks and non-characters: leave those to ruamel.yaml.
-_UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]")
+_UNUSUAL = "[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]"
 
 
 def _has_unusual_characters(text: str) -> bool:
     if text.isascii():  # then only C0 controls but the newline can be unusual; cheaply:
         return not text.replace("\n", " ").isprintable()
-    return _UNUSUAL.search(text) is not None
+    # Compiled on first use (re keeps it): most files are ASCII, and compiling costs more
+    # than the rest of this module's import.
+    return re.search(_UNUSUAL, text) is not None
 
 
 _SPECIAL = frozenset(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"])
@@ -345,7 +347,7 @@ def key_line(text: str, key: str, *, default: int = 1) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else default
 
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]"  # compiled when a writer needs it
 
 
 def quote(value: str) -> str:
@@ -354,4 +356,4 @@ def quote(value: str) -> str:
 
     body = json.dumps(value, ensure_ascii=False)
     # JSON leaves a few code points raw that YAML treats as line breaks or rejects.
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", body)
+    return re.sub(_UNSAFE, lambda m: f"\\u{ord(m.group(0)):04x}", body)

@@ -132,15 +132,84 @@ class Started:
         """Wait for the command; its stdout, or an error naming it when it failed."""
         stdout, stderr = self._process.communicate(self._input)
         self.stderr = stderr.decode("utf-8", "replace")
-        if self._process.returncode < 0:  # killed: its output says nothing, even when unchecked
-            raise EnvironmentFailed(
-                f"git {self._name} was killed (signal {-self._process.returncode}) "
-                "before it answered; run the command again"
-            )
-        if check and self._process.returncode != 0:
-            lines = self.stderr.strip().splitlines()
-            raise IncidentError(f"git {self._name} failed: {(lines or ['unknown error'])[-1]}")
-        return stdout.decode("utf-8", "surrogateescape")
+        return _answer(self._name, self._process.returncode, stdout, stderr, check=check)
+
+
+def _answer(name: str, code: int, stdout: bytes, stderr: bytes, *, check: bool) -> str:
+    """A finished git command's stdout; an error naming it when it failed (``check``) or was
+    killed (always: its output says nothing then)."""
+    if code < 0:
+        raise EnvironmentFailed(
+            f"git {name} was killed (signal {-code}) before it answered; run the command again"
+        )
+    if check and code != 0:
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        raise IncidentError(f"git {name} failed: {(lines or ['unknown error'])[-1]}")
+    return stdout.decode("utf-8", "surrogateescape")
+
+
+def _spawned(root: Path, args: tuple[str, ...], input: bytes | None) -> tuple[int, bytes, bytes]:
+    """Run `git -C root ARGS`, feeding it ``input``; its exit code, stdout and stderr. All
+    three pipes are served at once, so no amount of output blocks either side."""
+    import select
+
+    feed = b"" if input is None else input
+    child_in, to_child = os.pipe()
+    from_child, child_out = os.pipe()
+    from_errors, child_errors = os.pipe()
+    try:
+        pid = os.posix_spawnp(
+            "git",
+            ["git", "-C", str(root), *args],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, child_in, 0),
+                (os.POSIX_SPAWN_DUP2, child_out, 1),
+                (os.POSIX_SPAWN_DUP2, child_errors, 2),
+            ],
+        )
+    except FileNotFoundError:
+        for fd in (to_child, from_child, from_errors):
+            os.close(fd)
+        raise IncidentError("git is not installed or not on PATH") from None
+    finally:
+        for fd in (child_in, child_out, child_errors):
+            os.close(fd)
+    chunks: dict[int, list[bytes]] = {from_child: [], from_errors: []}
+    poller = select.poll()
+    for fd in chunks:
+        poller.register(fd, select.POLLIN)
+    if feed:
+        poller.register(to_child, select.POLLOUT)
+    else:
+        os.close(to_child)
+    open_fds = set(chunks) | ({to_child} if feed else set())
+    try:
+        while open_fds:
+            for fd, _event in poller.poll():
+                if fd == to_child:
+                    try:
+                        feed = feed[os.write(fd, feed[:65536]) :]
+                    except BrokenPipeError:
+                        feed = b""
+                    if not feed:
+                        poller.unregister(fd)
+                        os.close(fd)
+                        open_fds.discard(fd)
+                    continue
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    chunks[fd].append(chunk)
+                else:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    open_fds.discard(fd)
+    finally:
+        for fd in open_fds:
+            os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return code, b"".join(chunks[from_child]), b"".join(chunks[from_errors])
 
 
 class Git:
@@ -151,8 +220,17 @@ class Git:
         self._reader: ObjectReader | None = None
 
     def run(self, *args: str, check: bool = True, input: bytes | None = None) -> str:
-        """Run a git command in the working tree and return its stdout (newlines as `\\n`)."""
-        out = self.start(*args, input=input).output(check=check)
+        """Run a git command in the working tree and return its stdout (newlines as `\\n`).
+
+        Started with ``os.posix_spawnp`` where there is one, as the object reader is: the
+        hook runs git this way, and importing `subprocess` would cost it more than the spawn.
+        """
+        name = next((arg for arg in args if not arg.startswith("-")), "git")
+        if hasattr(os, "posix_spawnp"):
+            code, stdout, stderr = _spawned(self.root, args, input)
+            out = _answer(name, code, stdout, stderr, check=check)
+        else:
+            out = self.start(*args, input=input).output(check=check)
         return out.replace("\r\n", "\n").replace("\r", "\n") if "\r" in out else out
 
     def start(self, *args: str, input: bytes | None = None) -> Started:

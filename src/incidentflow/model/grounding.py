@@ -353,7 +353,8 @@ def index_resolver(git: Git, staged: Callable[[str], bytes | None]) -> Resolver:
         base=base,
         revision=lambda rev: _commit_files(git, rev),
         commits=lambda name: read(f"{name}^{{commit}}") is not None,
-        history=_history(git, staged=staged) if git.head() else None,
+        # Without commits, blame finds every line uncommitted: nothing to ask git up front.
+        history=_history(git, staged=staged),
     )
 
 

@@ -13,12 +13,12 @@ from incidentflow.errors import IncidentError
 
 MAX_SLUG = 50
 ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+_CONTROL = r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]"  # compiled when a title is cleaned
 
 
 def clean_title(title: str) -> str:
     """A title as stored: one line, no control characters; empty is refused."""
-    if _CONTROL.search(title):
+    if re.search(_CONTROL, title):
         raise IncidentError("the title contains control characters or undecodable bytes; retype it")
     cleaned = " ".join(title.split())
     if not cleaned:
