@@ -28,6 +28,10 @@ class Record:
     def __hash__(self) -> int:
         return hash(self._fields())
 
+    def as_dict(self) -> dict[str, object]:
+        """The fields as plain data (Records within, and lists of them, converted too)."""
+        return {name: _plain(getattr(self, name)) for name in _public(self.__slots__)}
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _public(self.__slots__))
         return f"{type(self).__name__}({fields})"
@@ -35,3 +39,13 @@ class Record:
 
 def _public(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name for name in names if not name.startswith("_"))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Record):
+        return value.as_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

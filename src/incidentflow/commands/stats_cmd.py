@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 
 import click
 
@@ -29,7 +28,7 @@ def command(since: dt.datetime | None, as_json: bool) -> None:
     workspace = open_workspace()
     stats = compute_stats(workspace, since=since.date() if since else None)
     if as_json:
-        echo_json(asdict(stats))
+        echo_json(stats.as_dict())
         return
     click.echo(f"incidents: {stats.incidents}")
     for severity, count in stats.by_severity.items():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from incidentflow.errors import IncidentError
@@ -18,16 +17,15 @@ from incidentflow.model.incidents import IncidentReport, evaluate
 from incidentflow.model.stages import POSTMORTEM
 
 
-@dataclass
 class Workspace:
-    """A working tree with its `.incident.yaml` loaded."""
+    """A working tree with its `.incident.yaml` loaded, and its door to git."""
 
-    root: Path
-    config: Config
-    git: Git = field(init=False)
+    __slots__ = ("config", "git", "root")
 
-    def __post_init__(self) -> None:
-        self.git = Git(self.root)
+    def __init__(self, *, root: Path, config: Config) -> None:
+        self.root = root
+        self.config = config
+        self.git = Git(root)
 
     @classmethod
     def open(cls, cwd: Path) -> Workspace:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 
 from incidentflow.files.markdown_sections import meaningful_text, without_drafts_and_comments
 from incidentflow.files.tables import first_table
@@ -11,25 +10,36 @@ from incidentflow.model.goals import ACTION_COLUMNS, row_is_done
 from incidentflow.model.incidents import StageResult, evaluate
 from incidentflow.model.stages import POSTMORTEM
 from incidentflow.model.workspace import Workspace
+from incidentflow.records import Record
 
 
-@dataclass(frozen=True)
-class ActionItem:
+class ActionItem(Record):
     """One row of a postmortem's Action items table."""
 
-    incident: str
-    action: str
-    owner: str
-    due: str
-    type: str
-    done: bool
-    overdue: bool
-    path: str
-    line: int
+    __slots__ = ("action", "done", "due", "incident", "line", "overdue", "owner", "path", "type")
 
-    def as_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return asdict(self)
+    def __init__(
+        self,
+        *,
+        incident: str,
+        action: str,
+        owner: str,
+        due: str,
+        type: str,
+        done: bool,
+        overdue: bool,
+        path: str,
+        line: int,
+    ) -> None:
+        self.incident = incident
+        self.action = action
+        self.owner = owner
+        self.due = due
+        self.type = type
+        self.done = done
+        self.overdue = overdue
+        self.path = path
+        self.line = line
 
 
 def action_items(

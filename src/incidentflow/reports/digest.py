@@ -7,7 +7,6 @@ clock except which action items are overdue, and that takes ``today`` as an argu
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from incidentflow.model.config import Config
 from incidentflow.model.durations import MEASURES
@@ -15,6 +14,7 @@ from incidentflow.model.incidents import IncidentReport, StageResult
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.stages import POSTMORTEM, SUMMARY, TRIAGE
 from incidentflow.model.times import format_duration
+from incidentflow.records import Record
 from incidentflow.reports.actions import postmortem_items
 
 MILESTONE_LABELS = {
@@ -25,58 +25,82 @@ MILESTONE_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class GoalState:
+class GoalState(Record):
     """One stage's goal: met or not, and what it still lacks (``path:line: message`` lines)."""
 
-    number: int
-    key: str
-    name: str
-    goal: str
-    path: str
-    exists: bool
-    met: bool
-    missing: tuple[str, ...]
+    __slots__ = ("exists", "goal", "key", "met", "missing", "name", "number", "path")
+
+    def __init__(
+        self,
+        number: int,
+        key: str,
+        name: str,
+        goal: str,
+        path: str,
+        exists: bool,
+        met: bool,
+        missing: tuple[str, ...],
+    ) -> None:
+        self.number = number
+        self.key = key
+        self.name = name
+        self.goal = goal
+        self.path = path
+        self.exists = exists
+        self.met = met
+        self.missing = missing
 
 
-@dataclass(frozen=True)
-class WrittenSection:
+class WrittenSection(Record):
     """A `##` section as people wrote it (markdown, without comments and AI drafts)."""
 
-    title: str
-    markdown: str
+    __slots__ = ("markdown", "title")
+
+    def __init__(self, title: str, markdown: str) -> None:
+        self.title = title
+        self.markdown = markdown
 
 
-@dataclass(frozen=True)
-class KeyTime:
+class KeyTime(Record):
     """A milestone time in the configured timezone (`2026-11-12 14:02`), or None if unknown."""
 
-    key: str
-    label: str
-    shown: str | None
+    __slots__ = ("key", "label", "shown")
+
+    def __init__(self, key: str, label: str, shown: str | None) -> None:
+        self.key = key
+        self.label = label
+        self.shown = shown
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(Record):
     """Time to detect, contain or resolve, between two milestones."""
 
-    name: str
-    start_label: str
-    end_label: str
-    minutes: int | None
-    shown: str | None
+    __slots__ = ("end_label", "minutes", "name", "shown", "start_label")
+
+    def __init__(
+        self, *, name: str, start_label: str, end_label: str, minutes: int | None, shown: str | None
+    ) -> None:
+        self.name = name
+        self.start_label = start_label
+        self.end_label = end_label
+        self.minutes = minutes
+        self.shown = shown
 
 
-@dataclass(frozen=True)
-class ActionRow:
+class ActionRow(Record):
     """An action item from the postmortem's table."""
 
-    action: str
-    owner: str
-    due: str
-    type: str
-    done: bool
-    overdue: bool
+    __slots__ = ("action", "done", "due", "overdue", "owner", "type")
+
+    def __init__(
+        self, *, action: str, owner: str, due: str, type: str, done: bool, overdue: bool
+    ) -> None:
+        self.action = action
+        self.owner = owner
+        self.due = due
+        self.type = type
+        self.done = done
+        self.overdue = overdue
 
     @property
     def state(self) -> str:
@@ -84,28 +108,69 @@ class ActionRow:
         return "done" if self.done else ("overdue" if self.overdue else "open")
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(Record):
     """What a stakeholder report or a pull-request description says about one incident."""
 
-    id: str
-    directory: str
-    title: str
-    severity: str
-    severity_description: str
-    status: str
-    stage: str | None
-    commander: str
-    services: tuple[str, ...]
-    timezone: str
-    goals: tuple[GoalState, ...]
-    summary_written: bool
-    summary: tuple[WrittenSection, ...]
-    times: tuple[KeyTime, ...]
-    durations: tuple[Duration, ...]
-    impact: WrittenSection | None
-    postmortem_written: bool
-    actions: tuple[ActionRow, ...]
+    __slots__ = (
+        "actions",
+        "commander",
+        "directory",
+        "durations",
+        "goals",
+        "id",
+        "impact",
+        "postmortem_written",
+        "services",
+        "severity",
+        "severity_description",
+        "stage",
+        "status",
+        "summary",
+        "summary_written",
+        "times",
+        "timezone",
+        "title",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        directory: str,
+        title: str,
+        severity: str,
+        severity_description: str,
+        status: str,
+        stage: str | None,
+        commander: str,
+        services: tuple[str, ...],
+        timezone: str,
+        goals: tuple[GoalState, ...],
+        summary_written: bool,
+        summary: tuple[WrittenSection, ...],
+        times: tuple[KeyTime, ...],
+        durations: tuple[Duration, ...],
+        impact: WrittenSection | None,
+        postmortem_written: bool,
+        actions: tuple[ActionRow, ...],
+    ) -> None:
+        self.id = id
+        self.directory = directory
+        self.title = title
+        self.severity = severity
+        self.severity_description = severity_description
+        self.status = status
+        self.stage = stage
+        self.commander = commander
+        self.services = services
+        self.timezone = timezone
+        self.goals = goals
+        self.summary_written = summary_written
+        self.summary = summary
+        self.times = times
+        self.durations = durations
+        self.impact = impact
+        self.postmortem_written = postmortem_written
+        self.actions = actions
 
     def summary_section(self, title: str) -> WrittenSection | None:
         """A section of the summary stage by title (case-insensitive)."""

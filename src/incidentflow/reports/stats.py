@@ -5,30 +5,42 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from dataclasses import dataclass, field
 
 from incidentflow.model.durations import MEASURES
 from incidentflow.model.incidents import evaluate
 from incidentflow.model.workspace import Workspace
+from incidentflow.records import Record
 
 
-@dataclass
-class Measure:
+class Measure(Record):
     """Median and p90 of one duration, over the incidents that have both times."""
 
-    count: int
-    left_out: int
-    median_minutes: float | None
-    p90_minutes: float | None
+    __slots__ = ("count", "left_out", "median_minutes", "p90_minutes")
+
+    def __init__(
+        self, *, count: int, left_out: int, median_minutes: float | None, p90_minutes: float | None
+    ) -> None:
+        self.count = count
+        self.left_out = left_out
+        self.median_minutes = median_minutes
+        self.p90_minutes = p90_minutes
 
 
-@dataclass
-class Stats:
+class Stats(Record):
     """What `incident stats` reports."""
 
-    incidents: int
-    by_severity: dict[str, int] = field(default_factory=dict)
-    measures: dict[str, Measure] = field(default_factory=dict)
+    __slots__ = ("by_severity", "incidents", "measures")
+
+    def __init__(
+        self,
+        *,
+        incidents: int,
+        by_severity: dict[str, int] | None = None,
+        measures: dict[str, Measure] | None = None,
+    ) -> None:
+        self.incidents = incidents
+        self.by_severity = {} if by_severity is None else by_severity
+        self.measures = {} if measures is None else measures
 
 
 def p90(values: list[float]) -> float:

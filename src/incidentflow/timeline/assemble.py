@@ -6,7 +6,6 @@ Rendered as a markdown table here, and as a Mermaid gantt chart by `gantt`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport
 from incidentflow.model.metadata import MILESTONES, Metadata
@@ -14,6 +13,7 @@ from incidentflow.model.stages import BY_FILENAME
 from incidentflow.model.timeline import Skipped, decode_timeline, parse_timeline
 from incidentflow.model.times import parse_iso
 from incidentflow.model.workspace import Workspace
+from incidentflow.records import Record
 
 MILESTONE_EVENTS = {
     "started_at": "Impact started",
@@ -23,15 +23,24 @@ MILESTONE_EVENTS = {
 }
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Record):
     """One row of the timeline."""
 
-    time: dt.datetime
-    text: str
-    source: str  # "timeline.md:<line>", "incident.yaml", or "git <sha>"
-    author: str = ""
-    milestone: str | None = None
+    __slots__ = ("author", "milestone", "source", "text", "time")
+
+    def __init__(
+        self,
+        time: dt.datetime,
+        text: str,
+        source: str,
+        author: str = "",
+        milestone: str | None = None,
+    ) -> None:
+        self.time = time
+        self.text = text
+        self.source = source
+        self.author = author
+        self.milestone = milestone
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""

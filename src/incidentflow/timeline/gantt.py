@@ -18,8 +18,8 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from incidentflow.records import Record
 from incidentflow.timeline.assemble import Event, labelled
 
 MAX_LABEL = 80
@@ -59,12 +59,14 @@ _STATEMENT_START = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(Record):
     """The span the chart shows: the response, widened by a margin on each side."""
 
-    start: dt.datetime
-    end: dt.datetime
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: dt.datetime, end: dt.datetime) -> None:
+        self.start = start
+        self.end = end
 
     def __contains__(self, when: object) -> bool:
         return isinstance(when, dt.datetime) and self.start <= when <= self.end

@@ -7,12 +7,11 @@ are compared with the working tree, so uncommitted and untracked edits count too
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from incidentflow.errors import IncidentError
 from incidentflow.git.repo import Git
 from incidentflow.model.config import Config
 from incidentflow.model.gate import incidents_touched
+from incidentflow.records import Record
 
 SHALLOW_HINT = (
     "this is a shallow clone; fetch the base branch with enough history "
@@ -20,12 +19,14 @@ SHALLOW_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class ChangeBase:
+class ChangeBase(Record):
     """What changes are measured against: the ref the user named and the merge-base commit."""
 
-    ref: str
-    commit: str
+    __slots__ = ("commit", "ref")
+
+    def __init__(self, *, ref: str, commit: str) -> None:
+        self.ref = ref
+        self.commit = commit
 
     @property
     def label(self) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from incidentflow.ai.prompts import render_prompt, render_stage_file
@@ -22,19 +21,40 @@ from incidentflow.model.stages import Stage
 from incidentflow.model.timeline import format_entry
 from incidentflow.model.times import RETROSPECTIVE, isoformat
 from incidentflow.model.workspace import Workspace
+from incidentflow.records import Record
 
 
-@dataclass(frozen=True)
-class NewIncident:
+class NewIncident(Record):
     """What `incident new` was asked for."""
 
-    title: str
-    severity: str | None = None
-    commander: str | None = None
-    services: tuple[str, ...] = field(default_factory=tuple)
-    started_at: dt.datetime | None = None
-    detected_at: dt.datetime | None = None
-    branch: bool = False
+    __slots__ = (
+        "branch",
+        "commander",
+        "detected_at",
+        "services",
+        "severity",
+        "started_at",
+        "title",
+    )
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        severity: str | None = None,
+        commander: str | None = None,
+        services: tuple[str, ...] | None = None,
+        started_at: dt.datetime | None = None,
+        detected_at: dt.datetime | None = None,
+        branch: bool = False,
+    ) -> None:
+        self.title = title
+        self.severity = severity
+        self.commander = commander
+        self.services = () if services is None else services
+        self.started_at = started_at
+        self.detected_at = detected_at
+        self.branch = branch
 
 
 def default_severity(names: tuple[str, ...]) -> str:

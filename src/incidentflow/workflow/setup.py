@@ -6,7 +6,6 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from incidentflow.files.atomic import atomic_write_text
 from incidentflow.files.repo_paths import checked
 from incidentflow.files.textfile import decode
 from incidentflow.model.config import CONFIG_NAME, Config
+from incidentflow.records import Record
 
 HOOK_ID = "incident-check"
 PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -43,14 +43,23 @@ DEFAULT_CONFIG = """\
 """
 
 
-@dataclass
-class SetupResult:
+class SetupResult(Record):
     """What init changed (paths relative to the repository root)."""
 
-    changed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    writes: list[tuple[Path, str]] = field(default_factory=list, repr=False)
+    __slots__ = ("changed", "created", "unchanged", "writes")
+
+    def __init__(
+        self,
+        *,
+        changed: list[str] | None = None,
+        unchanged: list[str] | None = None,
+        created: list[str] | None = None,
+        writes: list[tuple[Path, str]] | None = None,
+    ) -> None:
+        self.changed = [] if changed is None else changed
+        self.unchanged = [] if unchanged is None else unchanged
+        self.created = [] if created is None else created
+        self.writes = [] if writes is None else writes
 
     def plan(self, path: Path, text: str, shown: str) -> None:
         """Write ``text`` to ``path`` once everything is worked out."""
