@@ -35,7 +35,7 @@ def opened(repo: Repo) -> Repo:
 
 
 KNOWN_KEYS = (
-    "incidents_dir, changelog, timezone, severities, recent_changes, templates_dir, ai, stages"
+    "incidents_dir, changelog, timezone, severities, roles, types, recent_changes, templates_dir, ai, stages"
 )
 
 # --- .incident.yaml -------------------------------------------------------------------------
@@ -67,9 +67,9 @@ def test_a_broken_config_stops_every_command_with_the_same_line(repo: Repo, name
         pytest.param("timezone: 5\n", ".incident.yaml:1: timezone must be a non-empty string, not the number 5 (quote it)", id="timezone number"),
         pytest.param("timezone: 12:30\n", ".incident.yaml:1: unknown timezone '12:30'; use an IANA name like Europe/Berlin", id="timezone clock"),
         pytest.param("severities: SEV1\n", ".incident.yaml:1: severities must be a non-empty list of {name, description}", id="severities string"),
-        pytest.param("severities:\n  - {name: SEV1, colour: red}\n", ".incident.yaml:2: unknown key 'colour' in a severity (known: name, description)", id="severity key"),
+        pytest.param("severities:\n  - {name: SEV1, colour: red}\n", ".incident.yaml:2: unknown key 'colour' in a severity (known: name, description, aliases, updates, postmortem)", id="severity key"),
         pytest.param("severities:\n  - {description: Page}\n", ".incident.yaml:2: severities[0] needs a name", id="severity name"),
-        pytest.param("severities:\n  - SEV1\n  - SEV1\n", ".incident.yaml:1: severity names must be unique", id="severity twice"),
+        pytest.param("severities:\n  - SEV1\n  - SEV1\n", ".incident.yaml:1: severity names and aliases must be unique (in any case)", id="severity twice"),
         pytest.param("ai: gpt\n", ".incident.yaml:1: ai must be a mapping of keys to values", id="ai string"),
         pytest.param("ai:\n  model: 1.5\n", ".incident.yaml:2: ai.model must be a non-empty string, not the number 1.5 (quote it)", id="ai model number"),
         pytest.param("ai:\n  temperature: 1\n", ".incident.yaml:2: unknown key ai.temperature (known: model, max_prompt_chars, excerpt_lines)", id="ai key"),

@@ -27,7 +27,7 @@ ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n| --- | --- | --- | --
 
 def incident_context(meta: Metadata, workspace: Workspace) -> dict[str, Any]:
     """The incident's metadata as template data (all strings)."""
-    descriptions = dict(workspace.config.severities)
+    descriptions = {s.name: s.description for s in workspace.config.severities}
     times = [(key, meta.time(key).isoformat() if meta.time(key) else None) for key in MILESTONES]  # type: ignore[union-attr]
     return {
         "id": meta.id,

@@ -53,9 +53,9 @@ def severities(ctx: click.Context, param: click.Parameter, incomplete: str) -> l
         return []
     typed = incomplete.casefold()
     return [
-        CompletionItem(name, help=description or None)
-        for name, description in config.severities
-        if name.casefold().startswith(typed)
+        CompletionItem(severity.name, help=severity.description or None)
+        for severity in config.severities
+        if severity.name.casefold().startswith(typed)
     ]
 
 

@@ -33,12 +33,113 @@ CHANGELOG_FORMATS = (
     "conventional-changelog",
 )
 
+
+class Severity(Record):
+    """One severity level: its name and description, other names people use for it, how
+    often stakeholders get an update, and when its postmortem is due (``None``: no update
+    cadence, no deadline; ``postmortem=False``: closed once resolved, no postmortem)."""
+
+    __slots__ = ("aliases", "description", "name", "postmortem", "postmortem_within", "updates")
+
+    def __init__(
+        self,
+        name: str,
+        description: str = "",
+        *,
+        aliases: tuple[str, ...] = (),
+        updates: Span | None = None,
+        postmortem_within: Span | None = None,
+        postmortem: bool = True,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.aliases = aliases
+        self.updates = updates
+        self.postmortem_within = postmortem_within
+        self.postmortem = postmortem
+
+
+class Span(Record):
+    """A length of time as configured: minutes, hours, days or weeks, or business days
+    (`5bd`: weekdays only, counted from a date)."""
+
+    __slots__ = ("amount", "unit")
+
+    def __init__(self, amount: int, unit: str) -> None:
+        self.amount = amount
+        self.unit = unit  # m, h, d, w or bd
+
+    def __str__(self) -> str:
+        return f"{self.amount}{self.unit}"
+
+    def after(self, moment: dt.datetime) -> dt.datetime:
+        """The moment this long after ``moment`` (business days skip weekends)."""
+        if self.unit != "bd":
+            unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[self.unit]
+            return moment + dt.timedelta(**{unit: self.amount})
+        day, left = moment, self.amount
+        while left:
+            day += dt.timedelta(days=1)
+            if day.weekday() < 5:
+                left -= 1
+        return day
+
+
+_SPAN = re.compile(r"^(\d{1,6})\s*(m|h|d|w|bd)$")
+
+
+def parse_span(text: str) -> Span | None:
+    """`30m`, `2h`, `3d`, `1w` or `5bd`; None for anything else."""
+    match = _SPAN.match(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return Span(int(match.group(1)), match.group(2))
+
+
+# From common practice: stakeholders hear every 30 minutes in a SEV1 and every hour in a
+# SEV2; the postmortem is due 3 days after a SEV1 is resolved, 5 business days after a SEV2
+# (PagerDuty's guidance), 10 after a SEV3; a SEV4 needs none.
 DEFAULT_SEVERITIES = (
-    ("SEV1", "Critical: most users cannot use a core feature"),
-    ("SEV2", "Major: a core feature is degraded for many users"),
-    ("SEV3", "Minor: a feature is degraded for some users"),
-    ("SEV4", "Low: little or no user impact"),
+    Severity(
+        "SEV1",
+        "Critical: most users cannot use a core feature",
+        updates=Span(30, "m"),
+        postmortem_within=Span(3, "d"),
+    ),
+    Severity(
+        "SEV2",
+        "Major: a core feature is degraded for many users",
+        updates=Span(60, "m"),
+        postmortem_within=Span(5, "bd"),
+    ),
+    Severity(
+        "SEV3", "Minor: a feature is degraded for some users", postmortem_within=Span(10, "bd")
+    ),
+    Severity("SEV4", "Low: little or no user impact", postmortem=False),
 )
+DEFAULT_ROLES = ("commander", "scribe", "comms", "ops")
+
+
+class IncidentType(Record):
+    """A kind of incident (`security`, `data-loss`): the sections it adds to stages, their
+    guidance, and the runbooks its responders should open first."""
+
+    __slots__ = ("description", "guidance", "name", "runbooks", "sections")
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        runbooks: tuple[str, ...] = (),
+        sections: dict[str, tuple[str, ...]] | None = None,
+        guidance: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.runbooks = runbooks
+        self.sections = {} if sections is None else sections  # stage: extra required
+        self.guidance = {} if guidance is None else guidance  # section: guidance
 
 
 DEFAULT_ACTION_TYPES = ("mitigate", "prevent", "detect", "process", "repair")
@@ -79,6 +180,18 @@ class StageRules(Record):
         self.action_types = action_types
         self.actions_required_for = actions_required_for
 
+    def adding(self, sections: tuple[str, ...]) -> StageRules:
+        """These rules with more required sections."""
+        return StageRules(
+            (*self.required_sections, *sections),
+            self.max_words,
+            self.max_chars,
+            min_words=self.min_words,
+            default_min_words=self.default_min_words,
+            action_types=self.action_types,
+            actions_required_for=self.actions_required_for,
+        )
+
     def least_words(self, section: str) -> int:
         """The fewest words ``section`` may hold."""
         wanted = section.casefold()
@@ -112,11 +225,13 @@ class Config(Record):
         "max_prompt_chars",
         "recent_max",
         "recent_window",
+        "roles",
         "root",
         "severities",
         "stage_rules",
         "templates_dir",
         "timezone",
+        "types",
     )
 
     def __init__(
@@ -130,7 +245,9 @@ class Config(Record):
         changelog_format: str | None = None,
         changelog_type: str | None = None,
         timezone: str = "UTC",
-        severities: tuple[tuple[str, str], ...] = DEFAULT_SEVERITIES,
+        severities: tuple[Severity, ...] = DEFAULT_SEVERITIES,
+        roles: tuple[str, ...] = DEFAULT_ROLES,
+        types: dict[str, IncidentType] | None = None,
         recent_window: dt.timedelta = dt.timedelta(hours=24),
         recent_max: int = 20,
         templates_dir: str | None = None,
@@ -151,6 +268,8 @@ class Config(Record):
         self.changelog_type = changelog_type
         self.timezone = timezone
         self.severities = severities
+        self.roles = roles
+        self.types = {} if types is None else types
         self.recent_window = recent_window
         self.recent_max = recent_max
         self.templates_dir = templates_dir
@@ -162,7 +281,27 @@ class Config(Record):
     @property
     def severity_names(self) -> tuple[str, ...]:
         """The configured severity names, most severe first."""
-        return tuple(name for name, _ in self.severities)
+        return tuple(severity.name for severity in self.severities)
+
+    def severity(self, value: str) -> Severity | None:
+        """The severity ``value`` names: its name or an alias, in any case (`sev1`, `P0`)."""
+        wanted = value.strip().casefold()
+        for severity in self.severities:
+            if wanted == severity.name.casefold() or wanted in (
+                alias.casefold() for alias in severity.aliases
+            ):
+                return severity
+        return None
+
+    def rules_for(self, stage: str, kind: str | None = None) -> StageRules:
+        """A stage's rules, with the sections an incident type adds to it."""
+        rules = self.stage_rules[stage]
+        extra = self.types[kind].sections.get(stage, ()) if kind in self.types else ()
+        if not extra:
+            return rules
+        names = {name.casefold() for name in rules.required_sections}
+        added = tuple(name for name in extra if name.casefold() not in names)
+        return rules.adding(added)
 
     @property
     def incidents_path(self) -> Path:
@@ -294,6 +433,8 @@ class _Reader:
             "changelog": lambda _: self.changelog(top),
             "timezone": lambda _: {"timezone": self.timezone(top)},
             "severities": lambda _: {"severities": self.severities(top)},
+            "roles": lambda _: {"roles": self.roles(top)},
+            "types": lambda _: {"types": self.types(top)},
             "recent_changes": lambda _: self.recent_changes(top),
             "templates_dir": lambda _: {
                 "templates_dir": self.path(top, "templates_dir", "templates_dir")
@@ -352,16 +493,17 @@ class _Reader:
             raise self.fail(top, "timezone", exc.message) from None
         return name
 
-    def severities(self, top: Any) -> tuple[tuple[str, str], ...]:
+    def severities(self, top: Any) -> tuple[Severity, ...]:
         node = top["severities"]
         if not isinstance(node, list) or not node:
             raise self.fail(
                 top, "severities", "severities must be a non-empty list of {name, description}"
             )
         result = []
+        known = "name, description, aliases, updates, postmortem"
         for index, item in enumerate(node):
             if isinstance(item, str):
-                result.append((item, ""))
+                result.append(Severity(item))
                 continue
             if not isinstance(item, dict):
                 raise self.fail(
@@ -371,11 +513,9 @@ class _Reader:
                 )
             entry = self.mapping(item, f"severities[{index}]", node, index)
             for key in entry:
-                if key not in ("name", "description"):
+                if key not in known.split(", "):
                     raise self.fail(
-                        entry,
-                        key,
-                        f"unknown key {brief(key)} in a severity (known: name, description)",
+                        entry, key, f"unknown key {brief(key)} in a severity (known: {known})"
                     )
             if "name" not in entry:
                 raise self.fail(node, index, f"severities[{index}] needs a name")
@@ -383,11 +523,114 @@ class _Reader:
             description = entry.get("description") or ""
             if not isinstance(description, str):
                 raise self.fail(entry, "description", "a severity description must be a string")
-            result.append((name, description))
-        names = [name for name, _ in result]
-        if len(set(names)) != len(names):
-            raise self.fail(top, "severities", "severity names must be unique")
+            aliases = (
+                self.names(entry, "aliases", f"the aliases of {name}") if "aliases" in entry else ()
+            )
+            updates = (
+                self.span(entry, "updates", f"updates of {name}") if "updates" in entry else None
+            )
+            within: Span | None = None
+            needed = True
+            if "postmortem" in entry:
+                if isinstance(entry["postmortem"], str) and entry["postmortem"].strip() == "none":
+                    needed = False
+                else:
+                    within = self.span(entry, "postmortem", f"postmortem of {name}")
+            result.append(
+                Severity(
+                    name,
+                    description,
+                    aliases=aliases,
+                    updates=updates,
+                    postmortem_within=within,
+                    postmortem=needed,
+                )
+            )
+        spellings = [
+            s.casefold() for severity in result for s in (severity.name, *severity.aliases)
+        ]
+        if len(set(spellings)) != len(spellings):
+            raise self.fail(
+                top, "severities", "severity names and aliases must be unique (in any case)"
+            )
         return tuple(result)
+
+    def span(self, node: Any, key: str, what: str) -> Span:
+        value = node[key]
+        found = parse_span(value) if isinstance(value, str) else None
+        if found is None:
+            raise self.fail(
+                node, key, f"{what} must be a time like 30m, 2h, 3d, 1w or 5bd (business days)"
+            )
+        return found
+
+    def roles(self, top: Any) -> tuple[str, ...]:
+        names = self.names(top, "roles", "roles")
+        if "commander" not in names:
+            names = ("commander", *names)
+        bad = [name for name in names if not re.fullmatch(r"[a-z][a-z0-9_-]*", name)]
+        if bad:
+            raise self.fail(
+                top, "roles", f"role {brief(bad[0])} must be a lowercase word such as scribe"
+            )
+        return names
+
+    def types(self, top: Any) -> dict[str, IncidentType]:
+        node = self.mapping(top["types"], "types", top, "types")
+        found = {}
+        for name in node:
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+                raise self.fail(node, name, f"type {brief(name)} must be a lowercase word")
+            entry = self.mapping(node[name] or {}, f"types.{name}", node, name)
+            sections: dict[str, tuple[str, ...]] = {}
+            guidance: dict[str, str] = {}
+            description, runbooks = "", tuple[str, ...]()
+            for key in entry:
+                where = f"types.{name}.{key}"
+                if key == "description":
+                    description = self.string(entry, key, where)
+                elif key == "runbooks":
+                    runbooks = self.names(entry, key, where)
+                elif key == "stages":
+                    by_stage = self.mapping(entry[key], where, entry, key)
+                    for stage in by_stage:
+                        if stage not in stages.BY_KEY:
+                            raise self.fail(
+                                by_stage, stage, f"unknown stage {brief(stage)} in {where}"
+                            )
+                        spec = self.mapping(by_stage[stage], f"{where}.{stage}", by_stage, stage)
+                        for option in spec:
+                            place = f"{where}.{stage}.{option}"
+                            if option == "required_sections":
+                                sections[str(stage)] = self.names(spec, option, place)
+                            elif option == "guidance":
+                                texts = self.mapping(spec[option], place, spec, option)
+                                for section in texts:
+                                    guidance[str(section)] = self.string(
+                                        texts, section, f"{place}.{section}"
+                                    )
+                            else:
+                                raise self.fail(
+                                    spec,
+                                    option,
+                                    f"unknown key {brief(place, quoted=False)} "
+                                    "(known: required_sections, guidance)",
+                                )
+                else:
+                    raise self.fail(
+                        entry,
+                        key,
+                        f"unknown key {brief(where, quoted=False)} "
+                        "(known: description, runbooks, stages)",
+                    )
+            found[name] = IncidentType(
+                name,
+                description=description,
+                runbooks=runbooks,
+                sections=sections,
+                guidance=guidance,
+            )
+        return found
 
     def recent_changes(self, top: Any) -> dict[str, Any]:
         node = self.mapping(top["recent_changes"], "recent_changes", top, "recent_changes")

@@ -186,7 +186,7 @@ class Digest(Record):
 def digest_incident(report: IncidentReport, config: Config, *, today: dt.date) -> Digest:
     """Boil ``report`` (evaluated with every stage) down to what outside readers need."""
     meta = report.meta
-    descriptions = dict(config.severities)
+    descriptions = {s.name: s.description for s in config.severities}
     summary = report.result(SUMMARY)
     postmortem = report.result(POSTMORTEM)
     current = report.current
