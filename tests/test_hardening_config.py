@@ -34,9 +34,7 @@ def opened(repo: Repo) -> Repo:
     return repo
 
 
-KNOWN_KEYS = (
-    "incidents_dir, changelog, timezone, severities, roles, types, recent_changes, templates_dir, ai, stages"
-)
+KNOWN_KEYS = "incidents_dir, changelog, timezone, severities, roles, types, recent_changes, templates_dir, ai, stages"
 
 # --- .incident.yaml -------------------------------------------------------------------------
 
@@ -243,7 +241,8 @@ ORIGINAL = (
     "resolved_at: null\n"
 )
 KNOWN_META = (
-    "id, title, severity, commander, services, started_at, detected_at, contained_at, resolved_at"
+    "id, title, severity, type, commander, roles, services, started_at, detected_at, "
+    "contained_at, resolved_at, links, custom"
 )
 
 

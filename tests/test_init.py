@@ -134,6 +134,7 @@ def test_config_lists_the_defaults_commented_out(repo: Repo) -> None:
         "changelog",
         "timezone",
         "severities",
+        "roles",
         "recent_changes",
         "templates_dir",
         "ai",

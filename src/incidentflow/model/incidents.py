@@ -147,7 +147,7 @@ def evaluate(
         try:
             meta_text = decode(raw, path=meta_path)
             meta, meta_problems = read_metadata(
-                meta_text, path=meta_path, incident_id=incident_id, severities=config.severity_names
+                meta_text, path=meta_path, incident_id=incident_id, config=config
             )
         except IncidentError as exc:
             meta = Metadata(readable=False)

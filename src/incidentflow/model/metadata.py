@@ -8,6 +8,7 @@ import itertools
 from incidentflow.errors import IncidentError
 from incidentflow.files.textfile import conflict_marker_line
 from incidentflow.files.yamlio import key_lines, load_safe
+from incidentflow.model.ids import ID_PATTERN
 from incidentflow.model.problems import Problem, brief
 from incidentflow.model.times import parse_iso
 from incidentflow.records import Record
@@ -16,17 +17,42 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit 
 if TYPE_CHECKING:
     from typing import Any
 
+    from incidentflow.model.config import Config
+
 METADATA_NAME = "incident.yaml"
 MILESTONES = ("started_at", "detected_at", "contained_at", "resolved_at")
-KEYS = ("id", "title", "severity", "commander", "services", *MILESTONES)
+KEYS = (
+    "id", "title", "severity", "type", "commander", "roles", "services", *MILESTONES, "links",
+    "custom",
+)  # fmt: skip
 REQUIRED = ("id", "title", "severity", "started_at")
 _KNOWN = frozenset(KEYS)
+# How one incident relates to another, and the relation the other side then has.
+LINKS = {
+    "caused_by": "causes",
+    "causes": "caused_by",
+    "duplicate_of": "duplicates",
+    "duplicates": "duplicate_of",
+    "related": "related",
+}
 
 
 class Metadata(Record):
     """The validated values of `incident.yaml`; times are None until known."""
 
-    __slots__ = ("commander", "id", "readable", "services", "severity", "times", "title")
+    __slots__ = (
+        "commander",
+        "custom",
+        "id",
+        "kind",
+        "links",
+        "readable",
+        "roles",
+        "services",
+        "severity",
+        "times",
+        "title",
+    )
 
     def __init__(
         self,
@@ -38,13 +64,21 @@ class Metadata(Record):
         services: list[str] | None = None,
         times: dict[str, dt.datetime | None] | None = None,
         readable: bool = True,
+        kind: str | None = None,
+        roles: dict[str, str] | None = None,
+        links: dict[str, list[str]] | None = None,
+        custom: dict[str, Any] | None = None,
     ) -> None:
         self.id = id
         self.title = title
-        self.severity = severity
+        self.severity = severity  # its configured name, whatever alias or case the file used
         self.commander = commander
         self.services = [] if services is None else services
         self.times = {} if times is None else times
+        self.kind = kind  # `type:` in the file
+        self.roles = {} if roles is None else roles  # role: person (the commander aside)
+        self.links = {} if links is None else links  # relation: ids
+        self.custom = {} if custom is None else custom  # the team's own fields, as read
         # False when the file could not be read as a mapping (missing, broken YAML, a
         # merge conflict): its values are unknown, not unset.
         self.readable = readable
@@ -53,9 +87,13 @@ class Metadata(Record):
         """One of the milestone times (``started_at`` … ``resolved_at``)."""
         return self.times.get(key)
 
+    def holder(self, role: str) -> str:
+        """Who holds ``role`` now (the commander is a field of its own); empty if nobody."""
+        return self.commander if role == "commander" else self.roles.get(role, "")
+
 
 def read_metadata(
-    text: str, *, path: str, incident_id: str, severities: tuple[str, ...]
+    text: str, *, path: str, incident_id: str, config: Config
 ) -> tuple[Metadata, list[Problem]]:
     """Parse and validate; every problem is a ``path:line:`` message, never an exception."""
     meta = Metadata(readable=False)
@@ -89,18 +127,34 @@ def read_metadata(
         if data.get(key) in (None, ""):
             problems.append(Problem(path, 1, f"{key} is missing"))
 
-    for key in ("id", "title", "severity", "commander"):
+    for key in ("id", "title", "severity", "commander", "type"):
         value = data.get(key)
         if value is None:
             continue
         if not isinstance(value, str):
             report(key, f"{key} must be a string, not {_kind(value)} (quote it)")
             continue
-        setattr(meta, key, value)
+        setattr(meta, "kind" if key == "type" else key, value)
     if meta.id and meta.id != incident_id:
         report("id", f"id {brief(meta.id)} does not match the directory name {incident_id!r}")
-    if meta.severity and meta.severity not in severities:
-        report("severity", f"severity {brief(meta.severity)} is not one of {', '.join(severities)}")
+    if meta.severity:
+        level = config.severity(meta.severity)
+        if level is None:
+            names = ", ".join(config.severity_names)
+            report("severity", f"severity {brief(meta.severity)} is not one of {names}")
+        else:
+            meta.severity = level.name
+    if meta.kind is not None and meta.kind not in config.types:
+        kinds = ", ".join(config.types) or "none are configured"
+        report("type", f"type {brief(meta.kind)} is not a configured incident type ({kinds})")
+    _roles(data, meta, config=config, report=report)
+    _links(data, meta, report=report)
+    custom = data.get("custom")
+    if custom is not None:
+        if isinstance(custom, dict):
+            meta.custom = dict(custom)
+        else:
+            report("custom", "custom must be a mapping of your own fields to their values")
 
     services = data.get("services")
     if services is not None:
@@ -125,6 +179,45 @@ def read_metadata(
                 later, f"{later} ({second.isoformat()}) is before {earlier} ({first.isoformat()})"
             )
     return meta, problems
+
+
+def _roles(data: dict[Any, Any], meta: Metadata, *, config: Config, report: Any) -> None:
+    roles = data.get("roles")
+    if roles is None:
+        return
+    if not isinstance(roles, dict):
+        report("roles", "roles must be a mapping of role to person, e.g. scribe: Bo Li")
+        return
+    for role, person in roles.items():
+        if role == "commander":
+            report("roles", "the commander is the commander key, not a role under roles")
+        elif role not in config.roles:
+            report("roles", f"unknown role {brief(role)} (roles: {', '.join(config.roles)})")
+        elif not isinstance(person, str) or not person.strip():
+            report("roles", f"role {role} must name a person")
+        else:
+            meta.roles[str(role)] = person
+
+
+def _links(data: dict[Any, Any], meta: Metadata, *, report: Any) -> None:
+    links = data.get("links")
+    if links is None:
+        return
+    if not isinstance(links, dict):
+        report("links", f"links must be a mapping of {', '.join(LINKS)} to incident ids")
+        return
+    for relation, ids in links.items():
+        if relation not in LINKS:
+            report("links", f"unknown link {brief(relation)} (known: {', '.join(LINKS)})")
+            continue
+        if isinstance(ids, str):
+            ids = [ids]
+        if not isinstance(ids, list) or not all(
+            isinstance(i, str) and ID_PATTERN.match(i) for i in ids
+        ):
+            report("links", f"links.{relation} must be a list of incident ids")
+            continue
+        meta.links[str(relation)] = list(ids)
 
 
 def _as_time(value: Any) -> dt.datetime | None:

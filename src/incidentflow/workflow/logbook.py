@@ -89,7 +89,7 @@ def set_milestone(
 
     load_safe(text.removeprefix("\ufeff"), path=relpath)  # a broken file is reported as such
     previous, _ = read_metadata(
-        text, path=relpath, incident_id=incident_id, severities=workspace.config.severity_names
+        text, path=relpath, incident_id=incident_id, config=workspace.config
     )
     value = quote(isoformat(at.astimezone(workspace.config.tz())))
     found = _value_span(text, key)
@@ -102,7 +102,7 @@ def set_milestone(
         newline = "\r\n" if "\r\n" in text else "\n"
         updated = text + ("" if text.endswith("\n") else newline) + f"{key}: {value}{newline}"
     _, problems = read_metadata(
-        updated, path=relpath, incident_id=incident_id, severities=workspace.config.severity_names
+        updated, path=relpath, incident_id=incident_id, config=workspace.config
     )
     order = [
         p for p in problems if "is before" in p.message or p.message.startswith(tuple(MILESTONES))

@@ -26,11 +26,13 @@ DEFAULT_CONFIG = """\
 # incidents_dir: incidents
 # changelog: CHANGELOG.md          # or {path: CHANGELOG.md, section: Unreleased, category: Fixed}
 # timezone: UTC                    # IANA name, used for incident ids and times you type
-# severities:
-#   - {name: SEV1, description: "Critical: most users cannot use a core feature"}
-#   - {name: SEV2, description: "Major: a core feature is degraded for many users"}
-#   - {name: SEV3, description: "Minor: a feature is degraded for some users"}
-#   - {name: SEV4, description: "Low: little or no user impact"}
+# severities:                       # aliases: other names (any case); updates: how often
+#                                    # stakeholders hear; postmortem: due after resolution
+#   - {name: SEV1, description: "Critical: most users cannot use a core feature", updates: 30m, postmortem: 3d}
+#   - {name: SEV2, description: "Major: a core feature is degraded for many users", updates: 60m, postmortem: 5bd}
+#   - {name: SEV3, description: "Minor: a feature is degraded for some users", postmortem: 10bd}
+#   - {name: SEV4, description: "Low: little or no user impact", postmortem: none}
+# roles: [commander, scribe, comms, ops]
 # recent_changes: {window: 24h, max: 20}   # commits offered as rollback candidates
 # templates_dir: .incident-templates   # example; overrides stages/*.md.j2 and prompts/*.md.j2
 # ai: {model: gpt-4o-mini}             # example; without it, incident draft uses llm's default
