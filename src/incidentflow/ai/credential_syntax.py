@@ -48,6 +48,7 @@ FLAG = Regex(rf"(?:^|[\s\"'(\[])(?P<key>--?[A-Za-z0-9][A-Za-z0-9_.-]*)[ \t]+{_VA
 URL_PASSWORD = Regex(
     r"(?i)\b[a-z][a-z0-9+.-]{1,30}://(?P<user>[^\s/@:\"'<>]*):(?P<value>[^\s@\"'<>]+)@"
 )
+GO_DSN = Regex(r"\b[A-Za-z0-9_.-]+:(?P<value>[^\s@/:\"'<>]+)@(?:tcp|udp|unix)\(")
 URL_TOKEN_USER = Regex(r"(?i)\b[a-z][a-z0-9+.-]{1,30}://(?P<value>[A-Za-z0-9_.~%-]{16,})@")
 AUTHORIZATION = Regex(
     r"""(?i)\b(?:proxy-)?authorization["']?[ \t]*[:=][ \t]*["']?"""
@@ -78,12 +79,16 @@ SQL_PASSWORD = Regex(
     r"(?i)\b(?:identified[ \t]+by|password)[ \t]+(?P<value>'(?:[^'\\\n]|\\.|'')*'|\"[^\"\n]*\")"
 )
 XML_ELEMENT = Regex(
-    rf"<(?P<key>[A-Za-z_][\w:.-]*{_KEYWORD}[\w:.-]*)(?:[ \t][^<>\n]*)?>(?P<value>[^<\n]+)"
+    rf"<(?P<key>(?:[A-Za-z_][\w:.-]*)?{_KEYWORD}[\w:.-]*)(?:[ \t][^<>\n]*)?>(?P<value>[^<\n]+)"
     r"</(?P<close>[A-Za-z_][\w:.-]*)>"
 )
 NAME_VALUE = Regex(
     rf"""(?i)\b(?:name|key)["']?[ \t]*[:=][ \t]*["']?(?P<key>{_KEY})["']?[ \t]*[,;]?\s{{0,40}}?"""
     rf"""["']?value["']?[ \t]*[:=][ \t]*{_VALUE}"""
+)
+TERRAFORM_DEFAULT = Regex(
+    rf"""\bvariable[ \t]+"(?P<key>[^"\n]*)"[ \t]*\{{[^}}]*?\bdefault[ \t]*=[ \t]*"""
+    rf"(?P<value>{_QUOTED})"
 )
 PRIVATE_KEY_BLOCK = Regex(
     r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
@@ -107,7 +112,7 @@ _TOKEN = re.compile(rb"[^\s\"'`]*")
 _METHOD_CALL = re.compile(rb"\.[A-Za-z_]")
 # snake_case, CONSTANT_CASE or camelCase names: variables in code
 _IDENTIFIER = Regex(
-    r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+"
+    r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]{2,}(?:[A-Z][a-z]{2,})+"
 )
 _LINE_PREFIXES = frozenset(
     (b"", b"-", b"export", b"set", b"setx", b"readonly", b"local", b"$env:", b"declare -x")
@@ -135,7 +140,9 @@ def _value(match: Match, group: str = "value") -> tuple[Span, bytes, bool]:
 
 
 def _assignments(data: bytes) -> Iterator[Span]:
-    for match in ASSIGNMENT.finditer(data):
+    # Each search starts again where the last value began: `password = process.env.X || 'v'`
+    # holds a second assignment inside the first one's value.
+    for match in ASSIGNMENT.finditer(data, resume="value"):
         key = match.group("key") or b""
         kind = key_kind(key)
         sep = match.group("sep") or b""
@@ -216,6 +223,9 @@ def _url_passwords(data: bytes) -> Iterator[Span]:
     for match in URL_TOKEN_USER.finditer(data):
         if looks_random(match.group("value") or b""):
             yield match.span("value")
+    for match in GO_DSN.finditer(data):
+        if not is_placeholder(match.group("value") or b""):
+            yield match.span("value")
 
 
 def _headers(data: bytes) -> Iterator[Span]:
@@ -266,7 +276,8 @@ def _command_lines(data: bytes) -> Iterator[Span]:
 
 
 def _structured(data: bytes) -> Iterator[Span]:
-    """`<password>…</password>`, and name/value pairs (Kubernetes env, .NET `<add key= value=>`)."""
+    """`<password>…</password>`, name/value pairs (Kubernetes env, .NET `<add key= value=>`),
+    Terraform `variable "db_password" { default = "…" }`."""
     for match in XML_ELEMENT.finditer(data):
         key = match.group("key") or b""
         kind = key_kind(key)
@@ -274,7 +285,7 @@ def _structured(data: bytes) -> Iterator[Span]:
         value = data[start:end].strip()
         if key == match.group("close") and kind and is_secret(kind, value, key=key, quoted=True):
             yield start, end
-    for match in NAME_VALUE.finditer(data):
+    for match in (*NAME_VALUE.finditer(data), *TERRAFORM_DEFAULT.finditer(data)):
         key = match.group("key") or b""
         kind = key_kind(key)
         span, value, quoted = _value(match)

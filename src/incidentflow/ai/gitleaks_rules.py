@@ -29,7 +29,7 @@ Span = tuple[int, int]
 RULES_FILE = "rules/gitleaks.toml"
 # How far around a finding its "line" is read for line allowlists: bounded, so a multi-megabyte
 # line with many findings is not rescanned for each.
-_LINE_WINDOW = 4096
+_LINE_WINDOW = 512
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,8 @@ class RuleSet:
     def _allowed(self, rule: _Rule, secret: Span, whole: Span, data: bytes) -> bool:
         """Whether the global allowlist or one of the rule's allows this finding."""
         start, end = whole
-        line_start = data.rfind(b"\n", max(0, start - _LINE_WINDOW), start) + 1
+        window = max(0, start - _LINE_WINDOW)
+        line_start = data.rfind(b"\n", window, start) + 1 or window
         line_end = data.find(b"\n", end, end + _LINE_WINDOW)
         line = data[line_start : line_end if line_end >= 0 else end + _LINE_WINDOW]
         return any(
@@ -160,7 +161,18 @@ def _secret(rule: _Rule, match: Match, data: bytes) -> tuple[Span, Span]:
             if match.group(group):
                 secret = match.span(group)
                 break
-    return secret, (start, end)
+    return _without_armour(data, secret), (start, end)
+
+
+def _without_armour(data: bytes, span: Span) -> Span:
+    """A PEM or PGP block without its `-----BEGIN …-----` and `-----END …-----` lines, which
+    only say what the block is (and keep saying it once the block is redacted)."""
+    start, end = span
+    if not data.startswith(b"-----BEGIN", start):
+        return span
+    body = data.find(b"-----", start + 10, end) + 5
+    tail = data.rfind(b"-----END", body, end)
+    return (body, tail) if body > 4 and tail > body else span
 
 
 @cache

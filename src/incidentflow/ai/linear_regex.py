@@ -20,6 +20,7 @@ _OPTIONS.encoding = re2.Options.Encoding.LATIN1
 _UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 _ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH
 _NO_MATCH = (-1, -1)
+RESUME_WITHIN = 256
 
 
 class Match:
@@ -56,16 +57,27 @@ class Regex:
         self.groups: int = self._regexp.NumberOfCapturingGroups()
         self._names = {name.decode("ascii"): n for name, n in self._regexp.NamedCapturingGroups()}
 
-    def finditer(self, data: bytes) -> Iterator[Match]:
-        """Every non-overlapping match, leftmost first."""
+    def finditer(self, data: bytes, *, resume: str | None = None) -> Iterator[Match]:
+        """Every match, leftmost first. Each search after a match starts at its end, or, with
+        ``resume``, at the start of that group when it is shorter than `RESUME_WITHIN` bytes:
+        matches may then overlap, and no byte is searched again more than that often."""
         pos, size, names = 0, len(data), self._names
+        again = names[resume] if resume else 0
         while pos <= size:
             spans = self._regexp.Match(_UNANCHORED, data, pos, size)
             if spans[0] == _NO_MATCH:
                 return
             yield Match(data, spans, names)
-            # An empty match must not match again at the same place.
-            pos = spans[0][1] + 1 if spans[0][1] == spans[0][0] else spans[0][1]
+            start, end = spans[0]
+            restart = end
+            if (
+                again
+                and start < spans[again][0]
+                and spans[again][1] - spans[again][0] < RESUME_WITHIN
+            ):
+                restart = spans[again][0]
+            # Always move forward: an empty match must not match again at the same place.
+            pos = max(restart, start + 1)
 
     def search(self, data: bytes) -> bool:
         """Whether the pattern matches anywhere in ``data``."""

@@ -42,7 +42,8 @@ def redact(text: str) -> tuple[str, list[int]]:
         out.append(data[done:start])
         lines = data[start:end].split(b"\n")
         out.append(b"\n".join([_MARK] + [b""] * (len(lines) - 1)))
-        touched.extend(range(line, line + len(lines)))
+        first = line + 1 if touched and touched[-1] == line else line  # a line counts once
+        touched.extend(range(first, line + len(lines)))
         line += len(lines) - 1
         done = end
     out.append(data[done:])
