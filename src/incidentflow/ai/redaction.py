@@ -18,6 +18,7 @@ from incidentflow.ai.gitleaks_rules import default_rules
 REDACTED = "[REDACTED]"
 _MARK = REDACTED.encode("ascii")
 _SPACE = b" \t\r\n"
+_AFTER_SENTENCE = (b"", b" ", b"\t", b"\r", b"\n")
 
 
 def redact(text: str) -> tuple[str, list[int]]:
@@ -58,6 +59,12 @@ def _merged(spans: list[tuple[int, int]], data: bytes) -> list[tuple[int, int]]:
             start += 1
         while end > start and data[end - 1] in _SPACE:
             end -= 1
+        if (
+            end - start > 1
+            and data[end - 1 : end] == b"."
+            and data[end : end + 1] in _AFTER_SENTENCE
+        ):
+            end -= 1  # `token=abc123.` ends a sentence; the full stop is not the secret's
         while start > 0 and 0x80 <= data[start] < 0xC0:
             start -= 1
         while end < len(data) and 0x80 <= data[end] < 0xC0:
