@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import string
 import time
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redaction_corpus import Entry, entries
 
-from incidentflow.ai.gitleaks_rules import RULES_FILE, default_rules
+from incidentflow.ai.gitleaks_rules import PARSED_RULES_FILE, RULES_FILE, default_rules
 from incidentflow.ai.redaction import REDACTED, redact
 from incidentflow.ai.secret_values import key_kind
 
@@ -121,6 +124,21 @@ def test_the_vendored_rule_set_is_the_recorded_version() -> None:
     assert "v8.30.1" in readme
     assert "MIT" in folder.joinpath("gitleaks.LICENSE").read_text(encoding="utf-8")
     assert RULES_FILE == "rules/gitleaks.toml"
+
+
+def test_the_parsed_rules_are_the_vendored_toml() -> None:
+    """`gitleaks.json` is `gitleaks.toml` parsed; UPDATE_RULES=1 rewrites it after an update."""
+    tomllib = pytest.importorskip("tomllib")
+    folder = resources.files("incidentflow.ai").joinpath("rules")
+    parsed = tomllib.loads(folder.joinpath("gitleaks.toml").read_text(encoding="utf-8"))
+    target = Path(str(folder.joinpath("gitleaks.json")))
+    if os.environ.get("UPDATE_RULES"):
+        text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":")) + "\n"
+        target.write_text(text, encoding="utf-8")
+    assert json.loads(target.read_text(encoding="utf-8")) == parsed, (
+        "rules/gitleaks.json differs from rules/gitleaks.toml; run the tests with UPDATE_RULES=1"
+    )
+    assert PARSED_RULES_FILE == "rules/gitleaks.json"
 
 
 def test_every_vendored_rule_compiles() -> None:

@@ -33,6 +33,8 @@ from incidentflow.ai.secret_values import (
 Span = tuple[int, int]
 
 _KEYWORD = "(?i:pass|pwd|secret|token|cred|key|sig|auth|session|cookie|sid|hmac|salt|jwt|otp|dsn)"
+# The same words as literals, looked for before any pattern runs.
+_KEYWORDS = tuple(word.encode() for word in _KEYWORD[4:-1].split("|"))
 _KEY = rf"[A-Za-z0-9_.$@-]*{_KEYWORD}[A-Za-z0-9_.-]*"
 _QUOTED = r"""[rbfuRBFU]{0,2}"(?:[^"\\\n]|\\.)*"|[rbfuRBFU]{0,2}'(?:[^'\\\n]|\\.)*'|`[^`\n]*`"""
 _PLACEHOLDER_FORMS = r"\$\{[^}\n]*\}|\{\{[^}\n]*\}\}|<[^<>\n]*>"
@@ -106,6 +108,10 @@ PREFIXED = Regex(
     r"|(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{10,})"
 )
 
+_PREFIXES = (
+    *(b"sk-", b"sk_", b"rk_", b"github_pat_", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_"),
+    *(b"xox", b"xapp-", b"whsec_", b"gocspx-", b"glpat-", b"npm_"),
+)
 _TOKEN_CHARS = Regex(r"[A-Za-z0-9+/=_.~-]+")
 _PORT_THEN_PATH = Regex(r"\d{1,5}(?:/.*)?")
 _TOKEN = re.compile(rb"[^\s\"'`]*")
@@ -120,12 +126,27 @@ _LINE_PREFIXES = frozenset(
 _MULTI_PART_SCHEMES = frozenset((b"digest", b"aws4-hmac-sha256", b"oauth", b"hoba", b"mutual"))
 
 
-def find(data: bytes) -> list[Span]:
-    """Byte spans of every credential value this module recognises in ``data``."""
+def find(data: bytes, *, lowered: bytes | None = None) -> list[Span]:
+    """Byte spans of every credential value this module recognises in ``data``
+    (``lowered``: the same, lowercased)."""
+    lowered = data.lower() if lowered is None else lowered
     spans: list[Span] = []
     for finder in FINDERS:
-        spans.extend(finder(data))
+        spans.extend(finder(data, lowered))
     return spans
+
+
+def _matches(
+    regex: Regex, data: bytes, lowered: bytes, needles: tuple[bytes, ...]
+) -> Iterator[Match]:
+    """The matches of ``regex``, or none at once when no needle occurs in the lowercased text:
+    most patterns are neither compiled nor run for a prompt that gives them nothing to find."""
+    if _any(lowered, needles):
+        yield from regex.finditer(data)
+
+
+def _any(lowered: bytes, needles: tuple[bytes, ...]) -> bool:
+    return any(needle in lowered for needle in needles)
 
 
 def _value(match: Match, group: str = "value") -> tuple[Span, bytes, bool]:
@@ -139,10 +160,10 @@ def _value(match: Match, group: str = "value") -> tuple[Span, bytes, bool]:
     return (start, end), raw, False
 
 
-def _assignments(data: bytes) -> Iterator[Span]:
+def _assignments(data: bytes, lowered: bytes) -> Iterator[Span]:
     # Each search starts again where the last value began: `password = process.env.X || 'v'`
     # holds a second assignment inside the first one's value.
-    for match in ASSIGNMENT.finditer(data, resume="value"):
+    for match in ASSIGNMENT.finditer(data, resume="value") if _any(lowered, _KEYWORDS) else ():
         key = match.group("key") or b""
         kind = key_kind(key)
         sep = match.group("sep") or b""
@@ -179,9 +200,9 @@ def _assignments(data: bytes) -> Iterator[Span]:
             yield start, end
 
 
-def _arguments(data: bytes) -> Iterator[Span]:
+def _arguments(data: bytes, lowered: bytes) -> Iterator[Span]:
     """`setenv("API_TOKEN", "…")`, `headers.set('x-api-key', '…')`: key and value as arguments."""
-    for match in ARGUMENT.finditer(data):
+    for match in _matches(ARGUMENT, data, lowered, _KEYWORDS):
         key = match.group("key") or b""
         kind = key_kind(key)
         span, value, _ = _value(match)
@@ -202,9 +223,9 @@ def _prose_follows(data: bytes, at: int) -> bool:
     return bool(rest) and not rest.startswith((b"#", b",", b"}", b";"))
 
 
-def _flags(data: bytes) -> Iterator[Span]:
+def _flags(data: bytes, lowered: bytes) -> Iterator[Span]:
     """`--password hunter2`, `-storepass changeit`: a flag, a space, its value."""
-    for match in FLAG.finditer(data):
+    for match in _matches(FLAG, data, lowered, _KEYWORDS):
         key = match.group("key") or b""
         kind = key_kind(key)
         span, value, quoted = _value(match)
@@ -214,23 +235,23 @@ def _flags(data: bytes) -> Iterator[Span]:
             yield span
 
 
-def _url_passwords(data: bytes) -> Iterator[Span]:
+def _url_passwords(data: bytes, lowered: bytes) -> Iterator[Span]:
     """`scheme://user:password@host` (user may be empty), and a token as the whole user part."""
-    for match in URL_PASSWORD.finditer(data):
+    for match in _matches(URL_PASSWORD, data, lowered, (b"://",)):
         value = match.group("value") or b""
         if not _PORT_THEN_PATH.fullmatch(value) and not is_placeholder(value):
             yield match.span("value")
-    for match in URL_TOKEN_USER.finditer(data):
+    for match in _matches(URL_TOKEN_USER, data, lowered, (b"://",)):
         if looks_random(match.group("value") or b""):
             yield match.span("value")
-    for match in GO_DSN.finditer(data):
+    for match in _matches(GO_DSN, data, lowered, (b"@tcp(", b"@udp(", b"@unix(")):
         if not is_placeholder(match.group("value") or b""):
             yield match.span("value")
 
 
-def _headers(data: bytes) -> Iterator[Span]:
+def _headers(data: bytes, lowered: bytes) -> Iterator[Span]:
     """`Authorization:` (the credentials after the scheme), bare `Bearer …`, `Cookie:` values."""
-    for match in AUTHORIZATION.finditer(data):
+    for match in _matches(AUTHORIZATION, data, lowered, (b"authorization",)):
         start, _ = match.span("value")
         value = (match.group("value") or b"").rstrip(b" \t\r,;")
         first = value.split(None, 1)[0] if value.strip() else b""
@@ -238,23 +259,27 @@ def _headers(data: bytes) -> Iterator[Span]:
             yield start, start + len(value)
         elif _TOKEN_CHARS.fullmatch(first) and token_like(first) and not is_placeholder(first):
             yield start, start + len(first)
-    for match in BEARER.finditer(data):
+    for match in _matches(BEARER, data, lowered, (b"bearer",)):
         value = match.group("value") or b""
         if token_like(value) and not is_placeholder(value):
             yield match.span("value")
-    for match in COOKIE.finditer(data):
+    for match in _matches(COOKIE, data, lowered, (b"cookie",)):
         start, _ = match.span("value")
         yield start, start + len((match.group("value") or b"").rstrip(b" \t\r"))
 
 
-def _line_formats(data: bytes) -> Iterator[Span]:
+def _line_formats(data: bytes, lowered: bytes) -> Iterator[Span]:
     """netrc, Dockerfile `ENV KEY value`, redis `requirepass`, SQL `IDENTIFIED BY '…'`."""
-    for regex in (NETRC, SERVER_AUTH, SQL_PASSWORD):
-        for match in regex.finditer(data):
+    for regex, needles in (
+        (NETRC, (b"password",)),
+        (SERVER_AUTH, (b"requirepass", b"masterauth")),
+        (SQL_PASSWORD, (b"password", b"identified")),
+    ):
+        for match in _matches(regex, data, lowered, needles):
             span, value, _ = _value(match)
             if not is_placeholder(value):
                 yield span
-    for match in DOCKER_ENV.finditer(data):
+    for match in _matches(DOCKER_ENV, data, lowered, (b"env", b"arg")):
         key = match.group("key") or b""
         kind = key_kind(key)
         span, value, _ = _value(match)
@@ -263,10 +288,10 @@ def _line_formats(data: bytes) -> Iterator[Span]:
             yield span[0], span[0] + len(value)
 
 
-def _command_lines(data: bytes) -> Iterator[Span]:
+def _command_lines(data: bytes, lowered: bytes) -> Iterator[Span]:
     """`mysql -pv`, `-p'v'`, `sshpass -p v`, `docker login -p v`, `redis-cli -a v`, `curl -u u:v`
     (the few commands whose `-p` or `-a` is a password)."""
-    for match in SHORT_PASSWORD_FLAG.finditer(data):
+    for match in _matches(SHORT_PASSWORD_FLAG, data, lowered, (b"-p", b"redis-cli", b"curl")):
         for name in ("value", "quoted", "sshpass", "login", "redis", "curl"):
             if match.group(name):
                 span, value, _ = _value(match, name)
@@ -275,17 +300,20 @@ def _command_lines(data: bytes) -> Iterator[Span]:
                 break
 
 
-def _structured(data: bytes) -> Iterator[Span]:
+def _structured(data: bytes, lowered: bytes) -> Iterator[Span]:
     """`<password>…</password>`, name/value pairs (Kubernetes env, .NET `<add key= value=>`),
     Terraform `variable "db_password" { default = "…" }`."""
-    for match in XML_ELEMENT.finditer(data):
+    for match in _matches(XML_ELEMENT, data, lowered, (b"</",)):
         key = match.group("key") or b""
         kind = key_kind(key)
         start, end = match.span("value")
         value = data[start:end].strip()
         if key == match.group("close") and kind and is_secret(kind, value, key=key, quoted=True):
             yield start, end
-    for match in (*NAME_VALUE.finditer(data), *TERRAFORM_DEFAULT.finditer(data)):
+    for match in (
+        *_matches(NAME_VALUE, data, lowered, (b"value",)),
+        *_matches(TERRAFORM_DEFAULT, data, lowered, (b"variable",)),
+    ):
         key = match.group("key") or b""
         kind = key_kind(key)
         span, value, quoted = _value(match)
@@ -293,13 +321,13 @@ def _structured(data: bytes) -> Iterator[Span]:
             yield span
 
 
-def _formats(data: bytes) -> Iterator[Span]:
+def _formats(data: bytes, lowered: bytes) -> Iterator[Span]:
     """Private key blocks (even cut short), provider prefixes, bare AWS secret access keys."""
-    for match in PRIVATE_KEY_BLOCK.finditer(data):
+    for match in _matches(PRIVATE_KEY_BLOCK, data, lowered, (b"private key",)):
         start, end = match.span("value")
         if end - start >= 8:
             yield start, end
-    for match in PREFIXED.finditer(data):
+    for match in _matches(PREFIXED, data, lowered, _PREFIXES):
         if entropy(match.group(0) or b"") >= 3.0:
             yield match.span()
     for match in BARE_AWS_SECRET.finditer(data):
@@ -314,7 +342,7 @@ def _formats(data: bytes) -> Iterator[Span]:
             yield match.span()
 
 
-FINDERS: tuple[Callable[[bytes], Iterator[Span]], ...] = (
+FINDERS: tuple[Callable[[bytes, bytes], Iterator[Span]], ...] = (
     _assignments,
     _arguments,
     _flags,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import re2  # type: ignore[import-untyped]
 from re2 import _re2
@@ -40,31 +41,50 @@ class Match:
         start, end = self.span(group)
         return None if start < 0 else self._data[start:end]
 
+    @property
+    def group_count(self) -> int:
+        """How many capture groups the pattern has."""
+        return len(self._spans) - 1
+
 
 class Regex:
-    """A pattern compiled once, searched in time linear in the text.
+    """A pattern searched in time linear in the text, compiled the first time it is used
+    (most patterns never are in one run: compiling all of them would cost more than a search).
 
     It drives the engine's own binding (`re2._re2`, which `re2` wraps) to skip a layer of
     per-match Python objects: a prompt of credential lines has a match on every line.
     """
 
-    __slots__ = ("_names", "_regexp", "groups")
+    __slots__ = ("_names", "_pattern", "_regexp")
 
     def __init__(self, pattern: str) -> None:
-        self._regexp = _re2.RE2(pattern.encode("ascii"), _OPTIONS)
-        if not self._regexp.ok():
-            raise ValueError(f"{pattern!r}: {self._regexp.error()}")
-        self.groups: int = self._regexp.NumberOfCapturingGroups()
-        self._names = {name.decode("ascii"): n for name, n in self._regexp.NamedCapturingGroups()}
+        self._pattern = pattern
+        self._regexp: Any = None
+        self._names: dict[str, int] = {}
+
+    def _compiled(self) -> Any:
+        if self._regexp is None:
+            regexp = _re2.RE2(self._pattern.encode("ascii"), _OPTIONS)
+            if not regexp.ok():
+                raise ValueError(f"{self._pattern!r}: {regexp.error()}")
+            self._names = {name.decode("ascii"): n for name, n in regexp.NamedCapturingGroups()}
+            self._regexp = regexp
+        return self._regexp
+
+    @property
+    def groups(self) -> int:
+        """How many capture groups the pattern has."""
+        return int(self._compiled().NumberOfCapturingGroups())
 
     def finditer(self, data: bytes, *, resume: str | None = None) -> Iterator[Match]:
         """Every match, leftmost first. Each search after a match starts at its end, or, with
         ``resume``, at the start of that group when it is shorter than `RESUME_WITHIN` bytes:
         matches may then overlap, and no byte is searched again more than that often."""
+        regexp = self._compiled()
         pos, size, names = 0, len(data), self._names
         again = names[resume] if resume else 0
         while pos <= size:
-            spans = self._regexp.Match(_UNANCHORED, data, pos, size)
+            spans = regexp.Match(_UNANCHORED, data, pos, size)
             if spans[0] == _NO_MATCH:
                 return
             yield Match(data, spans, names)
@@ -81,11 +101,11 @@ class Regex:
 
     def search(self, data: bytes) -> bool:
         """Whether the pattern matches anywhere in ``data``."""
-        return bool(self._regexp.Match(_UNANCHORED, data, 0, len(data))[0] != _NO_MATCH)
+        return bool(self._compiled().Match(_UNANCHORED, data, 0, len(data))[0] != _NO_MATCH)
 
     def fullmatch(self, data: bytes) -> bool:
         """Whether the pattern matches all of ``data``."""
-        return bool(self._regexp.Match(_ANCHOR_BOTH, data, 0, len(data))[0] != _NO_MATCH)
+        return bool(self._compiled().Match(_ANCHOR_BOTH, data, 0, len(data))[0] != _NO_MATCH)
 
 
 class LiteralSet:

@@ -24,14 +24,15 @@ _AFTER_SENTENCE = (b"", b" ", b"\t", b"\r", b"\n")
 def redact(text: str) -> tuple[str, list[int]]:
     """The text with every credential value replaced, and the (1-based) lines that changed."""
     data = text.encode("utf-8", "surrogatepass")
-    ours = _merged(credential_syntax.find(data), data)
+    lowered = data.lower()
+    ours = _merged(credential_syntax.find(data, lowered=lowered), data)
     starts = [start for start, _ in ours]
 
     def known(span: tuple[int, int]) -> bool:
         at = bisect_right(starts, span[0]) - 1
         return at >= 0 and ours[at][1] >= span[1]
 
-    spans = ours + default_rules().find(data, known=known)
+    spans = ours + default_rules().find(data, lowered=lowered, known=known)
     if not spans:
         return text, []
     out: list[bytes] = []
