@@ -192,7 +192,7 @@ def _assignments(data: bytes, lowered: bytes) -> Iterator[Span]:
             )
             if not env_style and sep != b":" and not secretish(value):
                 continue  # `password = split`: a variable, unless in an env file
-            if not env_style and _IDENTIFIER.fullmatch(value):
+            if not env_style and _is_identifier(value):
                 continue  # `password = user_pass`, `token = TOKEN_DATA`
         if key_words(key)[-1:] == ("pwd",) and value[:1] in (b"/", b"~"):
             continue  # $PWD is the working directory
@@ -208,6 +208,11 @@ def _arguments(data: bytes, lowered: bytes) -> Iterator[Span]:
         span, value, _ = _value(match)
         if kind is not None and secretish(value) and is_secret(kind, value, key=key, quoted=True):
             yield span
+
+
+def _is_identifier(value: bytes) -> bool:
+    """A snake_case, CONSTANT_CASE or camelCase name (a name has an underscore or no digit)."""
+    return (b"_" in value or value.isalpha()) and _IDENTIFIER.fullmatch(value)
 
 
 def _starts_line(data: bytes, at: int) -> bool:

@@ -12,7 +12,6 @@ threshold or an allowlist allows it. Rules that need a file path are not used.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -109,15 +108,8 @@ class RuleSet:
         """The allowlist that applies to every rule."""
         return _allowlist(self._global)
 
-    def find(
-        self,
-        data: bytes,
-        *,
-        lowered: bytes | None = None,
-        known: Callable[[Span], bool] = lambda span: False,
-    ) -> list[Span]:
-        """Byte spans of the secrets in ``data`` (``lowered``: the same, lowercased);
-        ``known`` ones (found already) are skipped."""
+    def find(self, data: bytes, *, lowered: bytes | None = None) -> list[Span]:
+        """Byte spans of the secrets in ``data`` (``lowered``: the same, lowercased)."""
         present = self._keywords.present(data.lower() if lowered is None else lowered)
         spans: list[Span] = []
         for rule in self.rules:
@@ -125,7 +117,7 @@ class RuleSet:
                 continue
             for match in rule.regex.finditer(data):
                 secret, whole = _secret(rule, match, data)
-                if secret[0] < 0 or known(secret):
+                if secret[0] < 0:
                     continue
                 if rule.entropy and entropy(data[secret[0] : secret[1]]) <= rule.entropy:
                     continue

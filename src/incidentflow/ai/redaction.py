@@ -10,8 +10,6 @@ text: both detectors run on RE2, and lines are counted once, left to right.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from incidentflow.ai import credential_syntax
 from incidentflow.ai.gitleaks_rules import default_rules
 
@@ -26,13 +24,9 @@ def redact(text: str) -> tuple[str, list[int]]:
     data = text.encode("utf-8", "surrogatepass")
     lowered = data.lower()
     ours = _merged(credential_syntax.find(data, lowered=lowered), data)
-    starts = [start for start, _ in ours]
-
-    def known(span: tuple[int, int]) -> bool:
-        at = bisect_right(starts, span[0]) - 1
-        return at >= 0 and ours[at][1] >= span[1]
-
-    spans = ours + default_rules().find(data, lowered=lowered, known=known)
+    # gitleaks' rules search what is left: values found already are masked (same length, so
+    # offsets hold), and a line of credentials costs them no second look.
+    spans = ours + default_rules().find(_masked(data, ours), lowered=_masked(lowered, ours))
     if not spans:
         return text, []
     out: list[bytes] = []
@@ -50,6 +44,16 @@ def redact(text: str) -> tuple[str, list[int]]:
         done = end
     out.append(data[done:])
     return b"".join(out).decode("utf-8", "surrogatepass"), touched
+
+
+def _masked(data: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """``data`` with NUL bytes over ``spans``: no rule's token or value contains one."""
+    if not spans:
+        return data
+    masked = bytearray(data)
+    for start, end in spans:
+        masked[start:end] = bytes(end - start)
+    return bytes(masked)
 
 
 def _merged(spans: list[tuple[int, int]], data: bytes) -> list[tuple[int, int]]:

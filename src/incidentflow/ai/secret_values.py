@@ -131,7 +131,7 @@ def is_secret(kind: Kind, value: bytes, *, key: bytes, quoted: bool) -> bool:
 
 def _is_code(value: bytes, key: bytes) -> bool:
     """`form.password`, `self._token`, `db_password`: an expression naming the secret, not it."""
-    if _DOTTED.fullmatch(value):
+    if b"." in value and _DOTTED.fullmatch(value):
         return True
     words = key_words(key)
     text = value.decode("latin-1")
@@ -143,7 +143,7 @@ def token_like(value: bytes) -> bool:
     and not a dotted name (`hypothesis.database.Meta`)."""
     if len(value) < TOKEN_MIN_LENGTH or _has_any(value, _NOT_IN_TOKENS):
         return False
-    if _DOTTED.fullmatch(value):
+    if b"." in value and _DOTTED.fullmatch(value):
         return False
     if _has_any(value, _DIGITS) or _has_any(value, b"+/=!@#$%^&*~:?"):
         return True
