@@ -20,8 +20,7 @@ from typing import Any
 from incidentflow.ai.linear_regex import LiteralSet, Match, Regex, entropy, escape
 
 Span = tuple[int, int]
-RULES_FILE = "rules/gitleaks.toml"
-# The same rules parsed, as JSON: read in half a millisecond, where the TOML takes ten
+# rules/gitleaks.toml parsed, as JSON: read in half a millisecond, where the TOML takes ten
 # (and a TOML parser Python 3.10 lacks). tests/test_redaction.py keeps the two equal.
 PARSED_RULES_FILE = "rules/gitleaks.json"
 # How far around a finding its "line" is read for line allowlists: bounded, so a multi-megabyte

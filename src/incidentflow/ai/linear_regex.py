@@ -71,11 +71,6 @@ class Regex:
             self._regexp = regexp
         return self._regexp
 
-    @property
-    def groups(self) -> int:
-        """How many capture groups the pattern has."""
-        return int(self._compiled().NumberOfCapturingGroups())
-
     def finditer(self, data: bytes, *, resume: str | None = None) -> Iterator[Match]:
         """Every match, leftmost first. Each search after a match starts at its end, or, with
         ``resume``, at the start of that group when it is shorter than `RESUME_WITHIN` bytes:
