@@ -6,6 +6,9 @@ value they find is replaced by ``[REDACTED]``; the key before it stays, so the p
 reads `password=[REDACTED]`. A value spanning lines (a private key block) keeps its line
 breaks, so line numbers (of excerpts, of the prompt) stay true. Everything is linear in the
 text: both detectors run on RE2, and lines are counted once, left to right.
+
+The detectors see the text as UTF-8 bytes (lone surrogates kept, so any text round-trips), and
+spans are widened to whole characters before they are replaced.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ def redact(text: str) -> tuple[str, list[int]]:
 
 
 def _masked(data: bytes, spans: list[tuple[int, int]]) -> bytes:
-    """``data`` with NUL bytes over ``spans``: no rule's token or value contains one."""
+    """``data`` with NUL bytes over ``spans`` (a token or value of a rule holds none; only a
+    key block's body matches any byte, and its span is that of the body anyway)."""
     if not spans:
         return data
     masked = bytearray(data)
