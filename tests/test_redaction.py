@@ -260,16 +260,18 @@ def _cpu_seconds(work: Callable[[], object]) -> float:
     return best
 
 
-def _growth(make: Callable[[int], str], size: int) -> float:
-    """How much longer four times the text takes (linear: about 4; quadratic: about 16)."""
+def _growth(make: Callable[[int], str], size: int) -> tuple[float, float]:
+    """How much longer four times the text takes (linear: about 4; quadratic: about 16), and
+    how long that took: a run of a few milliseconds is too short for its ratio to mean much."""
     small, large = make(size), make(4 * size)
     redact(small)  # rules compiled once, outside the measurement
-    return _cpu_seconds(lambda: redact(large)) / max(_cpu_seconds(lambda: redact(small)), 1e-4)
+    large_time = _cpu_seconds(lambda: redact(large))
+    return large_time / max(_cpu_seconds(lambda: redact(small)), 1e-4), large_time
 
 
 def test_redaction_time_grows_linearly_with_credential_lines() -> None:
-    growth = _growth(_credential_lines, 128_000)
-    assert growth < 8, f"4x the text took {growth:.1f}x the time"
+    growth, seconds = _growth(_credential_lines, 128_000)
+    assert growth < 8 or seconds < 0.05, f"4x the text took {growth:.1f}x the time"
 
 
 @pytest.mark.parametrize(
@@ -290,8 +292,8 @@ def test_redaction_time_grows_linearly_with_credential_lines() -> None:
     ],
 )
 def test_redaction_time_grows_linearly_on_crafted_text(unit: str) -> None:
-    growth = _growth(lambda size: unit * (size // len(unit)), 64_000)
-    assert growth < 8, f"{unit!r}: 4x the text took {growth:.1f}x the time"
+    growth, seconds = _growth(lambda size: unit * (size // len(unit)), 64_000)
+    assert growth < 8 or seconds < 0.05, f"{unit!r}: 4x the text took {growth:.1f}x the time"
 
 
 def test_lines_are_reported_once_each_even_with_many_secrets_per_line() -> None:
