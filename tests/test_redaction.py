@@ -134,7 +134,7 @@ def test_the_parsed_rules_are_the_vendored_toml() -> None:
     parsed = tomllib.loads(folder.joinpath("gitleaks.toml").read_text(encoding="utf-8"))
     target = Path(str(folder.joinpath("gitleaks.json")))
     if os.environ.get("UPDATE_RULES"):
-        text = json.dumps(parsed, ensure_ascii=False, separators=(",", ":")) + "\n"
+        text = json.dumps(parsed, ensure_ascii=False, indent=1) + "\n"
         target.write_text(text, encoding="utf-8")
     assert json.loads(target.read_text(encoding="utf-8")) == parsed, (
         "rules/gitleaks.json differs from rules/gitleaks.toml; run the tests with UPDATE_RULES=1"
