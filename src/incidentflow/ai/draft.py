@@ -20,6 +20,7 @@ from typing import Any
 
 from incidentflow.ai.excerpts import FileSpec
 from incidentflow.ai.prompts import Prompt, prompt_for
+from incidentflow.ai.redaction import redact
 from incidentflow.errors import IncidentError
 from incidentflow.files.atomic import write_in_tree
 from incidentflow.files.markdown_sections import normalize_title, parse, split_lines
@@ -39,6 +40,17 @@ class Drafted:
     model: str
     sections: list[str]
     prompt: Prompt
+    system_redacted: list[int]
+
+    def notes(self) -> list[str]:
+        """Warnings for stderr: what the prompt and the system prompt had redacted or left out."""
+        notes = self.prompt.notes(where="prompt")
+        if self.system_redacted:
+            notes.append(
+                f"warning: --system: redacted {len(self.system_redacted)} line(s) that look like "
+                "credentials"
+            )
+        return notes
 
 
 def draft_stage(
@@ -51,9 +63,15 @@ def draft_stage(
     with_files: Sequence[FileSpec] = (),
     on_chunk: Callable[[str], None] = lambda chunk: None,
 ) -> Drafted:
-    """Prompt the model with the current stage's prompt and insert its answer as drafts."""
+    """Prompt the model with the current stage's prompt and insert its answer as drafts.
+
+    The prompt is redacted as it is rendered; the system prompt is redacted here.
+    """
     llm = _import_llm()
     stage, prompt = prompt_for(workspace, incident_id, with_files=with_files)
+    system_redacted: list[int] = []
+    if system is not None:
+        system, system_redacted = redact(system)
     path = (
         workspace.root / workspace.report(incident_id, with_refs=False).directory / stage.filename
     )
@@ -67,7 +85,7 @@ def draft_stage(
         current = decode(checked(workspace.root, path).read_bytes(), path=shown)
         updated, sections = insert_draft(current, answer, model=chosen.model_id, at=now)
         write_in_tree(workspace.root, path, updated)
-    return Drafted(path, chosen.model_id, sections, prompt)
+    return Drafted(path, chosen.model_id, sections, prompt, system_redacted)
 
 
 def _import_llm() -> Any:

@@ -1,15 +1,18 @@
-"""Repository context for prompts: source excerpts read from git, and secret redaction."""
+"""Repository context for prompts: source excerpts read from git, redacted."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from incidentflow.ai.redaction import redact
 from incidentflow.errors import IncidentError
 from incidentflow.files.repo_paths import repo_relative
 from incidentflow.git.repo import Git
 from incidentflow.model.coderefs import find_refs
 
+# Lines read around an excerpt for redaction: a private key block is rarely longer.
+REDACTION_CONTEXT = 200
 _FILE_SPEC = re.compile(r"^(?P<path>.+?)(?::(?P<start>\d+)(?:-(?P<end>\d+))?)?$")
 
 
@@ -23,6 +26,7 @@ class Excerpt:
     end: int
     text: str
     truncated: bool
+    redacted: int = 0  # lines whose credentials were redacted
 
     @property
     def label(self) -> str:
@@ -62,7 +66,9 @@ def specs_from_text(text: str) -> list[FileSpec]:
 def read_excerpt(git: Git, spec: FileSpec, *, rev: str, max_lines: int) -> Excerpt | None:
     """The lines a spec names (with some context), capped at ``max_lines``; None if unreadable.
 
-    Paths are confined to the repository; binary files and missing paths give None.
+    Paths are confined to the repository; binary files and missing paths give None. The lines
+    are redacted together with `REDACTION_CONTEXT` lines around them, so the middle of a private
+    key block is still recognised as one; line numbers stay those of the file.
     """
     path = repo_relative(git.root, spec.path)
     revision = spec.rev or rev
@@ -84,44 +90,12 @@ def read_excerpt(git: Git, spec: FileSpec, *, rev: str, max_lines: int) -> Excer
     truncated = last - first + 1 > max_lines
     if truncated:
         last = first + max_lines - 1
+    around = max(0, first - 1 - REDACTION_CONTEXT)
+    redacted, touched = redact("\n".join(lines[around : last + REDACTION_CONTEXT]))
+    shown = redacted.split("\n")[first - 1 - around : last - around]
     width = len(str(last))
-    body = "\n".join(f"{n:>{width}} | {lines[n - 1]}" for n in range(first, last + 1))
-    return Excerpt(path, revision, first, last, body, truncated)
-
-
-_SECRET_PATTERNS = [
-    re.compile(
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S
-    ),
-    re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}\b"),
-    re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(
-        r"(?i)(?<![a-z0-9])(password|passwd|pwd|secret|client_secret|api[_-]?key|access[_-]?key|auth[_-]?token|token)"
-        r"(\s*[:=]\s*)(\"[^\"]+\"|'[^']+'|[^\s,;]+)"
-    ),
-    re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s:/@]+:[^\s@/]+@"),
-]
-REDACTED = "[REDACTED]"
-
-
-def redact(text: str) -> tuple[str, list[int]]:
-    """Replace what looks like a credential; return the text and the lines touched."""
-    touched: set[int] = set()
-
-    def mark(match: re.Match[str], replacement: str) -> str:
-        first = text.count("\n", 0, match.start()) + 1
-        touched.update(range(first, first + match.group(0).count("\n") + 1))
-        return replacement
-
-    for pattern in _SECRET_PATTERNS:
-        if pattern.groups >= 3:
-            text = pattern.sub(lambda m: mark(m, m.group(1) + m.group(2) + REDACTED), text)
-        elif "://" in pattern.pattern:
-            text = pattern.sub(
-                lambda m: mark(m, m.group(0).split("://")[0] + f"://{REDACTED}@"), text
-            )
-        else:
-            text = pattern.sub(lambda m: mark(m, REDACTED), text)
-    return text, sorted(touched)
+    body = "\n".join(
+        f"{n:>{width}} | {line}" for n, line in zip(range(first, last + 1), shown, strict=True)
+    )
+    count = sum(1 for n in touched if first <= n + around <= last)
+    return Excerpt(path, revision, first, last, body, truncated, count)

@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from incidentflow.ai.excerpts import Excerpt, FileSpec, read_excerpt, redact, specs_from_text
+from incidentflow.ai.excerpts import Excerpt, FileSpec, read_excerpt, specs_from_text
+from incidentflow.ai.prompt_fit import MIN_KEEP, PromptPieces, cut_text
+from incidentflow.ai.redaction import REDACTED, redact
 from incidentflow.files import markdown_sections
 from incidentflow.files.rendering import render
 from incidentflow.git.repo import Commit
 from incidentflow.model import stages
+from incidentflow.model.config import StageRules
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate
 from incidentflow.model.metadata import MILESTONES, Metadata
 from incidentflow.model.stages import Stage
@@ -104,38 +107,6 @@ class Prompt:
         return notes
 
 
-@dataclass
-class _Context:
-    """The pieces of a prompt, in the order they are given up when the prompt is too long."""
-
-    excerpts: list[Excerpt]
-    timeline: list[str]
-    commits: list[Commit]
-    previous: list[dict[str, Any]]
-    omitted: list[str] = field(default_factory=list)
-
-    def drop_one(self) -> bool:
-        if self.excerpts:
-            dropped = self.excerpts.pop()
-            self.omitted.append(f"excerpt {dropped.label}")
-        elif any(commit.files for commit in self.commits):
-            self.commits = [commit.without_files() for commit in self.commits]
-            self.omitted.append("the files changed by each recent commit")
-        elif len(self.timeline) > 10:
-            cut = len(self.timeline) - 10
-            self.timeline = self.timeline[cut:]
-            self.omitted.append(f"the {cut} oldest timeline entries")
-        elif len(self.commits) > 5:
-            self.omitted.append(f"{len(self.commits) - 5} older recent commits")
-            self.commits = self.commits[:5]
-        elif self.previous:
-            dropped_stage = self.previous.pop(0)
-            self.omitted.append(f"what was written in {dropped_stage['filename']}")
-        else:
-            return False
-        return True
-
-
 def render_prompt(
     workspace: Workspace,
     report: IncidentReport,
@@ -147,9 +118,11 @@ def render_prompt(
 ) -> Prompt:
     """The prompt for ``stage``, built from the incident's files and the repository as they are.
 
-    Credentials are redacted; when the prompt exceeds the configured size, the least relevant
-    context is left out first and the prompt says what was left out.
+    Every piece of text is redacted before it goes in (see `redaction`), and the whole prompt
+    once more after; when the prompt exceeds the configured size, it is fitted (see `prompt_fit`)
+    and says what was left out or cut.
     """
+    redacted = _Tally()
     previous = []
     for earlier in stages.STAGES[: stage.number - 1]:
         result = report.result(earlier)
@@ -158,47 +131,51 @@ def render_prompt(
                 {
                     "title": earlier.title,
                     "filename": earlier.filename,
-                    "sections": _written_sections(result.doc),
+                    "sections": redacted.sections(_written_sections(result.doc)),
                 }
             )
     current_result = report.result(stage)
     current = (
-        _written_sections(current_result.doc) if current_result and current_result.exists else []
+        redacted.sections(_written_sections(current_result.doc))
+        if current_result and current_result.exists
+        else []
     )
     if stage.key in ("triage", "diagnosis") and commits is None:
         commits = rollback_candidates(workspace, report.meta)
     rules = workspace.config.stage_rules[stage.key]
-    pieces = _Context(
-        excerpts=_excerpts(workspace, report, stage, with_files=with_files, rev=rev),
-        timeline=_timeline_lines(workspace, report),
-        commits=list(commits or []),
+    excerpts = _excerpts(workspace, report, stage, with_files=with_files, rev=rev)
+    pieces = PromptPieces(
+        incident=redacted.tree(incident_context(report.meta, workspace)),
+        excerpts=[asdict(e) | {"label": e.label} for e in excerpts],
+        timeline=redacted.tree(_timeline_lines(workspace, report)),
+        commits=redacted.tree([commit.to_dict() for commit in commits or []]),
         previous=previous,
+        current=current,
+        current_file=stage.filename,
     )
+    redacted.count += sum(excerpt.redacted for excerpt in excerpts)
+    limit = workspace.config.max_prompt_chars
+    floor = MIN_KEEP
     while True:
-        context = {
-            "incident": incident_context(report.meta, workspace),
-            "stage": _stage_data(stage),
-            "sections": section_specs(stage, workspace),
-            "previous": pieces.previous,
-            "current": current,
-            "commits": [commit.to_dict() for commit in pieces.commits],
-            "excerpts": [asdict(e) | {"label": e.label} for e in pieces.excerpts],
-            "window": _window(workspace.config.recent_window),
-            "timeline": pieces.timeline,
-            "timezone": workspace.config.timezone,
-            "limits": {**rules.max_words, **rules.max_chars},
-            "omitted": pieces.omitted,
-        }
-        text = render(
-            f"prompts/{stage.key}.md.j2",
-            root=workspace.root,
-            templates_dir=workspace.config.templates_dir,
-            context=context,
-        )
-        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-        if len(text) <= workspace.config.max_prompt_chars or not pieces.drop_one():
+        text = _render(workspace, stage, pieces, rules)
+        excess = len(text) - limit
+        if excess <= 0:
             break
-    text, redacted = redact(text)
+        if (
+            pieces.drop_context()
+            or pieces.cut(excess=excess, floor=floor)
+            or pieces.drop_earlier_stage()
+        ):
+            continue
+        if floor:
+            floor = 0  # nothing left to drop: cut everything as far as it takes
+            continue
+        text = cut_text(text, limit)
+        pieces.omitted.append("the end of the prompt: its template alone is over the limit")
+        break
+    text, lines = redact(text)
+    if len(text) > limit:  # a value longer after redaction than before
+        text = cut_text(text, limit)
     unreadable = [
         str(problem)
         for result in report.stages
@@ -208,7 +185,63 @@ def render_prompt(
         or "cannot read" in problem.message
         or "outside the repository" in problem.message
     ]
-    return Prompt(text, redacted, pieces.omitted, unreadable)
+    return Prompt(text, redacted.lines_in(text, also=lines), pieces.notes(), unreadable)
+
+
+class _Tally:
+    """Redacts the pieces of a prompt, counting what it redacted."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def text(self, text: str) -> str:
+        redacted, lines = redact(text)
+        self.count += len(lines)
+        return redacted
+
+    def sections(self, sections: list[dict[str, str]]) -> list[dict[str, str]]:
+        return [{"name": self.text(s["name"]), "text": self.text(s["text"])} for s in sections]
+
+    def tree(self, value: Any) -> Any:
+        """Every string in nested lists and dicts, redacted."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.tree(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.tree(item) for key, item in value.items()}
+        return value
+
+    def lines_in(self, text: str, *, also: list[int]) -> list[int]:
+        """The prompt lines that carry a redaction (none when nothing was redacted)."""
+        if not self.count and not also:
+            return []
+        marked = {n for n, line in enumerate(text.split("\n"), 1) if REDACTED in line}
+        return sorted(marked.union(also))
+
+
+def _render(workspace: Workspace, stage: Stage, pieces: PromptPieces, rules: StageRules) -> str:
+    context = {
+        "incident": pieces.incident,
+        "stage": _stage_data(stage),
+        "sections": section_specs(stage, workspace),
+        "previous": pieces.previous,
+        "current": pieces.current,
+        "commits": pieces.commits,
+        "excerpts": pieces.excerpts,
+        "window": _window(workspace.config.recent_window),
+        "timeline": pieces.timeline,
+        "timezone": workspace.config.timezone,
+        "limits": {**rules.max_words, **rules.max_chars},
+        "omitted": pieces.notes(),
+    }
+    text = render(
+        f"prompts/{stage.key}.md.j2",
+        root=workspace.root,
+        templates_dir=workspace.config.templates_dir,
+        context=context,
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
 def _excerpts(

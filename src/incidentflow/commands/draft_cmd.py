@@ -65,7 +65,7 @@ def command(
         on_chunk=lambda chunk: click.echo(chunk, nl=False, err=True),
     )
     click.echo("", err=True)
-    for note in drafted.prompt.notes(where="prompt"):
+    for note in drafted.notes():
         click.echo(note, err=True)
     where = ", ".join(drafted.sections) if drafted.sections else "one block above the first section"
     click.echo(

@@ -26,10 +26,12 @@ DEFAULT_CONFIG = """\
 # incidents_dir: incidents
 # changelog: CHANGELOG.md          # or {path: CHANGELOG.md, section: Unreleased, category: Fixed}
 # timezone: UTC                    # IANA name, used for incident ids and times you type
-# severities:                       # aliases: other names (any case); updates: how often
-#                                    # stakeholders hear; postmortem: due after resolution
-#   - {name: SEV1, description: "Critical: most users cannot use a core feature", updates: 30m, postmortem: 3d}
-#   - {name: SEV2, description: "Major: a core feature is degraded for many users", updates: 60m, postmortem: 5bd}
+# severities:      # also aliases: [P0, critical]; updates: how often stakeholders hear;
+#                   # postmortem: due this long after resolution (bd: business days), or none
+#   - {name: SEV1, description: "Critical: most users cannot use a core feature",
+#      updates: 30m, postmortem: 3d}
+#   - {name: SEV2, description: "Major: a core feature is degraded for many users",
+#      updates: 60m, postmortem: 5bd}
 #   - {name: SEV3, description: "Minor: a feature is degraded for some users", postmortem: 10bd}
 #   - {name: SEV4, description: "Low: little or no user impact", postmortem: none}
 # roles: [commander, scribe, comms, ops]
