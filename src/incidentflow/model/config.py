@@ -152,6 +152,7 @@ class StageRules(Record):
     postmortem, the action items' types and the severities that need at least one."""
 
     __slots__ = (
+        "_least",
         "action_types",
         "actions_required_for",
         "default_min_words",
@@ -179,6 +180,7 @@ class StageRules(Record):
         self.default_min_words = default_min_words
         self.action_types = action_types
         self.actions_required_for = actions_required_for
+        self._least: dict[str, int] | None = None  # min_words by casefolded title
 
     def adding(self, sections: tuple[str, ...]) -> StageRules:
         """These rules with more required sections."""
@@ -194,11 +196,9 @@ class StageRules(Record):
 
     def least_words(self, section: str) -> int:
         """The fewest words ``section`` may hold."""
-        wanted = section.casefold()
-        for name, count in self.min_words.items():
-            if name.casefold() == wanted:
-                return count
-        return self.default_min_words
+        if self._least is None:
+            self._least = {name.casefold(): count for name, count in self.min_words.items()}
+        return self._least.get(section.casefold(), self.default_min_words)
 
 
 def _default_rules() -> dict[str, StageRules]:

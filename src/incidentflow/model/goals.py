@@ -20,7 +20,7 @@ from incidentflow.model.grounding import Resolver, Verdict
 from incidentflow.model.metadata import Metadata
 from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
-from incidentflow.model.substance import lacking, sameness
+from incidentflow.model.substance import lacking
 from incidentflow.model.timeline import decode_timeline
 from incidentflow.records import Record
 
@@ -90,7 +90,7 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
     for duplicate in doc.duplicate_sections():
         problems.append(Problem(path, duplicate.line, f'section "{duplicate.title}" appears twice'))
     title_line = next((h.line for h in doc.headings if h.level == 1), doc.body_start)
-    written: dict[str, str] = {}  # section title: its sameness key, for copies
+    written: dict[str, str] = {}  # section title: its meaningful text, for copies
     rules = context.rules
     for name in rules.required_sections:
         section = doc.section(name)
@@ -113,7 +113,7 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
         )
         if why:
             problems.append(Problem(path, section.line, why, incomplete=True))
-        written[section.title] = sameness(text)
+        written[section.title] = text
     problems += _limits(doc, path=path, rules=rules)
     if stage.key == "triage":
         problems += _milestone_set(context, "contained_at", "triage needs the incident contained")
@@ -287,13 +287,17 @@ def reference_verdicts(
 
 
 def document_refs(doc: Document) -> list[CodeRef]:
-    """Every code reference in a stage file's body (front matter excluded), with its line."""
-    if "\r" in doc.text:
-        body = "\n".join(markdown_sections.split_lines(doc.text)[doc.body_start - 1 :])
-    else:  # the same, without splitting the whole file
-        parts = doc.text.split("\n", doc.body_start - 1)
-        body = parts[-1] if len(parts) == doc.body_start else ""
-    return find_refs(body, first_line=doc.body_start)
+    """Every code reference in a stage file's sections, with its line.
+
+    Only the sections: what comes before the first one is the tool's own (the title, the
+    goal, the prompt quoting earlier stages in a fence), and skipping it saves scanning the
+    largest block of every stage file.
+    """
+    refs: list[CodeRef] = []
+    for section in doc.sections:
+        if "`" in section.body:
+            refs += find_refs(section.body, first_line=section.body_line)
+    return refs
 
 
 def _action_items(doc: Document, *, path: str, rules: StageRules, severity: str) -> list[Problem]:

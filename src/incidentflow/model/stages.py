@@ -19,6 +19,7 @@ class Stage(Record):
     """One stage: its key, position, file name, title, goal and sections."""
 
     __slots__ = (
+        "_guidance",
         "filename",
         "goal",
         "key",
@@ -49,18 +50,11 @@ class Stage(Record):
         self.optional = optional
         # The stage file's name inside the incident directory, e.g. `01-triage.md`.
         self.filename = f"{number:02d}-{key}.md"
+        self._guidance = {spec.name.casefold(): spec.guidance for spec in (*required, *optional)}
 
     def guidance(self, section: str) -> str:
         """The guidance the stage template gives a section (empty for sections it lacks)."""
-        wanted = section.casefold()
-        return next(
-            (
-                spec.guidance
-                for spec in (*self.required, *self.optional)
-                if spec.name.casefold() == wanted
-            ),
-            "",
-        )
+        return self._guidance.get(section.casefold(), "")
 
     @property
     def required_names(self) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ of words. Each rule it breaks is one problem that names the rule.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # A whole section that says only one of these says nothing (compared without case, markup
@@ -31,6 +32,7 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|<(?:https?|mailto):[^>]*>|https?://
 _CODE_SPAN = re.compile(r"`+[^`]+`+")
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 _LONGEST_PLACEHOLDER = 48  # characters, markup included
 DEFAULT_MIN_WORDS = 3
@@ -62,41 +64,61 @@ def lacking(
 ) -> str | None:
     """Why a section whose meaningful text is ``text`` lacks substance, or None.
 
-    ``others`` maps earlier sections' titles to their `sameness` keys (for copies);
+    ``others`` maps earlier sections' titles to their meaningful text (for copies);
     ``setting`` names the configuration key of the word minimum, for the message. Real
-    sections are long prose, so each rule first asks what is cheap (the length, a character)
+    sections are long prose, so each rule first asks what is cheap (a length, a character)
     before it looks closer: this runs for every section of every incident `list` reads.
     """
-    flat = " ".join(text.split())
-    if len(flat) <= _LONGEST_PLACEHOLDER:
-        plain = normalized(flat)
-        if not plain or plain in PLACEHOLDERS or _PLACEHOLDER_START.match(plain):
-            return f'section "{title}" holds only a placeholder ("{flat}"); write what is known'
-    elif flat[:11].casefold() == "lorem ipsum":
-        shown = flat[:40] + "…"
+    size = len(text)
+    if size <= 4 * _LONGEST_PLACEHOLDER:  # room for a placeholder and blanks around it
+        flat = " ".join(text.split())
+        if len(flat) <= _LONGEST_PLACEHOLDER:
+            plain = normalized(flat)
+            if not plain or plain in PLACEHOLDERS or _PLACEHOLDER_START.match(plain):
+                return f'section "{title}" holds only a placeholder ("{flat}"); write what is known'
+    if text.lstrip()[:11].casefold() == "lorem ipsum":
+        shown = " ".join(text[:80].split())[:40] + "…"
         return f'section "{title}" holds only a placeholder ("{shown}"); write what is known'
-    if ("`" in flat or "](" in flat or "://" in flat) and not _WORD.search(
-        _CODE_SPAN.sub(" ", _LINK.sub(" ", flat))
+    if ("`" in text or "](" in text or "://" in text) and not _WORD.search(
+        _CODE_SPAN.sub(" ", _LINK.sub(" ", text))
     ):
         return f'section "{title}" is only a link or code with nothing said about it'
+    # A copy is about as long as what it copies (spacing and markup aside) and starts the
+    # same way; only then is it compared whole.
     if (
         guidance
-        and abs(len(flat) - len(guidance)) < 12
-        and normalized(flat) == normalized(guidance)
+        and size <= 2 * len(guidance) + 16
+        and opening(text) == _guidance_opening(guidance)
+        and normalized(text) == normalized(guidance)
     ):
         return f'section "{title}" only repeats its guidance; answer it'
-    key = sameness(flat)
-    for other, other_key in others.items():
-        if key == other_key:
+    start = text[:24]
+    for other, other_text in others.items():
+        if (
+            other_text[:24] == start
+            and abs(len(other_text) - size) <= max(16, size // 5)
+            and sameness(other_text) == sameness(text)
+        ):
             return f'section "{title}" repeats section "{other}" word for word'
-    if min_words and len(flat.split(" ")) < 2 * min_words + 4:  # else plainly enough words
-        count = words(flat)
+    if min_words and text.count(" ") + text.count("\n") < 2 * min_words + 4:
+        count = words(text)  # only a short text can have too few
         if count < min_words:
             return (
                 f'section "{title}" has {count} word{"" if count == 1 else "s"}; '
                 f"at least {min_words} ({setting})"
             )
     return None
+
+
+def opening(text: str) -> str:
+    """The first few letters of a text, markup, spacing and case aside: two texts that differ
+    here are neither a copy of the other."""
+    return _NOT_ALNUM.sub("", text[:48])[:12].casefold()
+
+
+@functools.lru_cache(maxsize=256)
+def _guidance_opening(guidance: str) -> str:
+    return opening(guidance)  # the same few guidance texts for every incident
 
 
 def sameness(text: str) -> str:
