@@ -214,6 +214,7 @@ class Config(Record):
     """Settings for one repository; every field has a default."""
 
     __slots__ = (
+        "_severity_by_name",
         "ai_model",
         "changelog",
         "changelog_category",
@@ -268,6 +269,13 @@ class Config(Record):
         self.changelog_type = changelog_type
         self.timezone = timezone
         self.severities = severities
+        # Every spelling of every severity: its name as configured, then casefolded, and its
+        # aliases casefolded.
+        self._severity_by_name: dict[str, Severity] = {}
+        for severity in severities:
+            self._severity_by_name[severity.name] = severity
+            for spelling in (severity.name, *severity.aliases):
+                self._severity_by_name.setdefault(spelling.casefold(), severity)
         self.roles = roles
         self.types = {} if types is None else types
         self.recent_window = recent_window
@@ -285,13 +293,10 @@ class Config(Record):
 
     def severity(self, value: str) -> Severity | None:
         """The severity ``value`` names: its name or an alias, in any case (`sev1`, `P0`)."""
-        wanted = value.strip().casefold()
-        for severity in self.severities:
-            if wanted == severity.name.casefold() or wanted in (
-                alias.casefold() for alias in severity.aliases
-            ):
-                return severity
-        return None
+        found = self._severity_by_name.get(value)  # as written: the commonest
+        if found is None:
+            found = self._severity_by_name.get(value.strip().casefold())
+        return found
 
     def rules_for(self, stage: str, kind: str | None = None) -> StageRules:
         """A stage's rules, with the sections an incident type adds to it."""

@@ -90,8 +90,9 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
     for duplicate in doc.duplicate_sections():
         problems.append(Problem(path, duplicate.line, f'section "{duplicate.title}" appears twice'))
     title_line = next((h.line for h in doc.headings if h.level == 1), doc.body_start)
-    written: dict[str, str] = {}  # section title: its meaningful text, for copies
+    written: dict[str, list[tuple[str, str]]] = {}  # see `substance.lacking`
     rules = context.rules
+    setting = f"stages.{stage.key}.min_words"
     for name in rules.required_sections:
         section = doc.section(name)
         if section is None:
@@ -108,12 +109,12 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
             title=section.title,
             guidance=stage.guidance(name),
             min_words=rules.least_words(name),
-            setting=f"stages.{stage.key}.min_words",
+            setting=setting,
             others=written,
         )
         if why:
             problems.append(Problem(path, section.line, why, incomplete=True))
-        written[section.title] = text
+        written.setdefault(text[:24], []).append((section.title, text))
     problems += _limits(doc, path=path, rules=rules)
     if stage.key == "triage":
         problems += _milestone_set(context, "contained_at", "triage needs the incident contained")

@@ -35,6 +35,7 @@ _SPACE = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 _LONGEST_PLACEHOLDER = 48  # characters, markup included
+_LONGEST_LINKS = 2000  # a section that is only links or code is shorter than this
 DEFAULT_MIN_WORDS = 3
 DEFAULT_MIN_WORDS_BY_SECTION = {"Changelog entry": 5}
 
@@ -60,11 +61,12 @@ def lacking(
     guidance: str,
     min_words: int,
     setting: str,
-    others: dict[str, str],
+    others: dict[str, list[tuple[str, str]]],
 ) -> str | None:
     """Why a section whose meaningful text is ``text`` lacks substance, or None.
 
-    ``others`` maps earlier sections' titles to their meaningful text (for copies);
+    ``others`` holds earlier sections (for copies) as (title, meaningful text), under the
+    first 24 characters of the text: a copy starts the same way;
     ``setting`` names the configuration key of the word minimum, for the message. Real
     sections are long prose, so each rule first asks what is cheap (a length, a character)
     before it looks closer: this runs for every section of every incident `list` reads.
@@ -76,11 +78,13 @@ def lacking(
             plain = normalized(flat)
             if not plain or plain in PLACEHOLDERS or _PLACEHOLDER_START.match(plain):
                 return f'section "{title}" holds only a placeholder ("{flat}"); write what is known'
-    if text.lstrip()[:11].casefold() == "lorem ipsum":
+    if text[:40].lstrip()[:11].casefold() == "lorem ipsum":
         shown = " ".join(text[:80].split())[:40] + "…"
         return f'section "{title}" holds only a placeholder ("{shown}"); write what is known'
-    if ("`" in text or "](" in text or "://" in text) and not _WORD.search(
-        _CODE_SPAN.sub(" ", _LINK.sub(" ", text))
+    if (
+        size <= _LONGEST_LINKS
+        and ("`" in text or "](" in text or "://" in text)
+        and not _WORD.search(_CODE_SPAN.sub(" ", _LINK.sub(" ", text)))
     ):
         return f'section "{title}" is only a link or code with nothing said about it'
     # A copy is about as long as what it copies (spacing and markup aside) and starts the
@@ -92,15 +96,13 @@ def lacking(
         and normalized(text) == normalized(guidance)
     ):
         return f'section "{title}" only repeats its guidance; answer it'
-    start = text[:24]
-    for other, other_text in others.items():
-        if (
-            other_text[:24] == start
-            and abs(len(other_text) - size) <= max(16, size // 5)
-            and sameness(other_text) == sameness(text)
+    for other, other_text in others.get(text[:24], ()):
+        if abs(len(other_text) - size) <= max(16, size // 5) and (
+            sameness(other_text) == sameness(text)
         ):
             return f'section "{title}" repeats section "{other}" word for word'
-    if min_words and text.count(" ") + text.count("\n") < 2 * min_words + 4:
+    # Enough blanks in the first few hundred characters: plainly enough words.
+    if min_words and text.count(" ", 0, 400) + text.count("\n", 0, 400) < 2 * min_words + 4:
         count = words(text)  # only a short text can have too few
         if count < min_words:
             return (
