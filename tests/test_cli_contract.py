@@ -111,7 +111,7 @@ def test_usage_errors_are_one_line(repo: Repo) -> None:
 @pytest.mark.parametrize(
     ("typed", "hint"),
     [
-        ("lst", " Did you mean 'list'?"),
+        ("lsit", " Did you mean 'list'?"),
         ("ne", " (Did you mean one of: 'new', 'next'?)"),
         ("xyzzy", ""),
     ],

@@ -104,7 +104,7 @@ def test_next_refuses_until_each_goal_is_met_then_scaffolds(repo: Repo, started:
     lines = refused.stderr.splitlines()
     assert lines[0] == (
         "2026-11-25-checkout-api-500s: triage does not meet its goal yet, "
-        "so diagnosis cannot start (5 to fix)"
+        "so diagnosis cannot start (5 to fix; --override can start it anyway)"
     )
     triage_text = (started / "01-triage.md").read_text().splitlines()
     for name in TRIAGE:

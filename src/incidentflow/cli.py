@@ -35,6 +35,10 @@ COMMANDS = {
     "hook": "hook_cmd",
     "pin": "pin_cmd",
     "refresh": "refresh_cmd",
+    "set": "set_cmd",
+    "role": "role_cmd",
+    "link": "link_cmd",
+    "update": "update_cmd",
 }
 
 

@@ -1,4 +1,4 @@
-"""Shell completion of incident ids, severities and stage names, for any command to use.
+"""Shell completion of incident ids, severities, roles and stage names, for any command to use.
 
 Completion runs on every Tab: these read only the incidents directory's listing and
 `.incident.yaml` (no git process), and answer nothing rather than an error, since a message
@@ -7,6 +7,7 @@ printed mid-line would land in the user's command line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -76,3 +77,36 @@ def _config() -> Config | None:
         return load_config(find_root(Path.cwd()))
     except Exception:  # any failure: no completions, never a traceback on the command line
         return None
+
+
+def roles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """The configured roles (`commander`, `scribe`, …)."""
+    config = _config()
+    if config is None:
+        return []
+    return [CompletionItem(role) for role in config.roles if role.startswith(incomplete)]
+
+
+def id_or(
+    words: tuple[str, ...] | None = None, *, roles_first: bool = False
+) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
+    """For `[ID] WORD …`: the first place takes an id or one of ``words`` (the configured
+    roles, with ``roles_first``); later places complete nothing."""
+
+    def complete(
+        ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        given = ctx.params.get(param.name or "") or ()
+        if len(given) > 1:
+            return []
+        config = _config()
+        known = config.roles if roles_first and config else (words or ())
+        if given and given[0] not in known:  # an id came first: now the word
+            return [CompletionItem(w) for w in known if w.startswith(incomplete)]
+        if given:
+            return []
+        return [CompletionItem(w) for w in known if w.startswith(incomplete)] + incident_ids(
+            ctx, param, incomplete
+        )
+
+    return complete

@@ -9,6 +9,7 @@ import click
 from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, open_workspace
 from incidentflow.errors import ExitCode
+from incidentflow.model.problems import Problem
 from incidentflow.model.workspace import Workspace
 from incidentflow.workflow.checking import check_incidents
 
@@ -68,7 +69,10 @@ def command(
         chosen = [workspace.resolve_id(query, cwd=Path.cwd()) for query in incident_ids]
     else:
         chosen = [workspace.resolve_id(None, cwd=Path.cwd())]
-    problems = check_incidents(workspace, chosen)
+    warnings: list[Problem] = []
+    problems = check_incidents(workspace, chosen, warnings=warnings)
+    for warning in warnings:
+        click.echo(str(warning), err=True)
     if as_json:
         echo_json([p.as_dict() for p in problems])
     else:

@@ -9,12 +9,14 @@ import click
 
 from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.model import history
 from incidentflow.model.durations import spans
-from incidentflow.model.gate import ordering_problems
+from incidentflow.model.gate import ordering_problems, override_warnings
 from incidentflow.model.incidents import judged_in_the_past
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.times import format_duration
 from incidentflow.timeline.assemble import assemble, labelled
+from incidentflow.workflow.updates import timeline_entries, update_due
 
 
 @click.command("show")
@@ -38,14 +40,39 @@ def command(incident_id: str | None, as_json: bool) -> None:
     events, _ = assemble(workspace, report)
     meta = report.meta
     past = judged_in_the_past(report, workspace.head_resolver())
+    clock = now()
+    entries = timeline_entries(workspace, report)
+    due = update_due(workspace.config, report, entries, now=clock)
+    held = history.role_holders(meta, entries, workspace.config.roles)
+    overrides = history.overrides(entries)
+    warnings = override_warnings(report)
     if as_json:
         echo_json(
             {
                 "id": report.id,
                 "title": meta.title,
                 "severity": meta.severity,
+                "type": meta.kind,
                 "commander": meta.commander,
+                "roles": meta.roles,
                 "services": meta.services,
+                "links": meta.links,
+                "custom": meta.custom,
+                "severity_history": [c.as_dict() for c in history.severity_changes(entries)],
+                "time_at_severity_minutes": {
+                    level: int(spent.total_seconds() // 60)
+                    for level, spent in history.time_at_severity(meta, entries, now=clock).items()
+                },
+                "roles_held": [
+                    {"role": role, "person": person, "from": _iso(since), "until": _iso(until)}
+                    for role, person, since, until in held
+                ],
+                "updates": [u.as_dict() for u in history.updates(entries)],
+                "next_update": (
+                    {"due": due[0].isoformat(), "overdue": due[1]} if due is not None else None
+                ),
+                "overrides": [o.as_dict() for o in overrides],
+                "warnings": [w.as_dict() for w in warnings],
                 "status": report.status,
                 "stage": report.current.stage.key if report.current else None,
                 **{key: _iso(meta.time(key)) for key in MILESTONES},
@@ -79,8 +106,18 @@ def command(incident_id: str | None, as_json: bool) -> None:
     click.echo(f"{report.id}  {meta.title}")
     click.echo(f"  severity   {meta.severity or '?'}")
     click.echo(f"  status     {report.status}")
+    if meta.kind:
+        click.echo(f"  type       {meta.kind}")
     click.echo(f"  commander  {meta.commander or '-'}")
+    for role, person in meta.roles.items():
+        click.echo(f"  {role:<10} {person}")
     click.echo(f"  services   {', '.join(meta.services) or '-'}")
+    for relation, others in meta.links.items():
+        click.echo(f"  {relation.replace('_', ' '):<10} {', '.join(others)}")
+    if due is not None:
+        when = due[0].astimezone(workspace.config.tz()).strftime("%H:%M %Z")
+        state = f"OVERDUE since {when}" if due[1] else f"due by {when}"
+        click.echo(f"  update     {state} (incident update TEXT)")
     ending = {span.end: span for span in spans(meta)}
     for key in MILESTONES:
         value = meta.time(key)
@@ -89,7 +126,7 @@ def command(incident_id: str | None, as_json: bool) -> None:
         if span is not None and span.length is not None:
             took = f"  ({format_duration(span.length)} to {span.verb}: {span.base})"
         click.echo(f"  {key:<13}{value.isoformat() if value else '-'}{took}")
-    age = report.age(now())
+    age = report.age(clock)
     if age is not None and report.is_open:
         click.echo(f"  open for   {format_duration(age)}")
     click.echo("")
@@ -99,8 +136,18 @@ def command(incident_id: str | None, as_json: bool) -> None:
         click.echo(f"  [{mark}] {result.stage.number}. {result.stage.key:<11}{goal}")
         for problem in result.problems:
             click.echo(f"         {problem}")
-    for problem in problems:
+    for problem in [*problems, *warnings]:
         click.echo(f"  {problem}")
+    changes = history.severity_changes(entries)
+    if changes or len(held) > len(meta.roles) + 1:
+        click.echo("")
+        click.echo("  history")
+        for change in changes:
+            said = f"severity {change.old} → {change.new}: {change.reason} ({change.author})"
+            click.echo(f"    {change.time.isoformat()}  {said}")
+        for role, person, since, until in held:
+            held_for = f"{_iso(since) or 'start'} → {_iso(until) or 'now'}"
+            click.echo(f"    {role:<10} {person}  {held_for}")
     if past:
         click.echo("")
         click.echo("  code cited that has changed since (information, not a problem)")

@@ -11,6 +11,10 @@ ask it, each with its own strictness:
 - `ordering_problems`: a stage file present while an earlier one is missing (both of the
   above refuse it; `show` lists it).
 
+A stage started with `incident next --override REASON` carries the override in its front
+matter: the stage it skipped is then held only to what is wrong in it, like a work in
+progress, and what it still lacks is a warning (`override_warnings`), not a refusal.
+
 And which incident a path of the repository belongs to (`incidents_touched`), for the hook and
 for `check --changed`.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from incidentflow.model.ids import ID_PATTERN
-from incidentflow.model.incidents import IncidentReport
+from incidentflow.model.incidents import IncidentReport, StageResult
 from incidentflow.model.problems import Problem
 
 
@@ -47,10 +51,13 @@ def commit_blockers(report: IncidentReport) -> list[Problem]:
     parts pass."""
     problems = list(report.meta_problems) + ordering_problems(report)
     current = report.current
+    skipped = overridden(report)
     for result in report.stages:
         if not result.exists:
             continue
-        if current is not None and result.stage.number == current.stage.number:
+        if result.stage.key in skipped or (
+            current is not None and result.stage.number == current.stage.number
+        ):
             problems += [p for p in result.problems if not p.incomplete]
         else:
             problems += result.problems
@@ -60,10 +67,47 @@ def commit_blockers(report: IncidentReport) -> list[Problem]:
 def next_stage_blockers(report: IncidentReport) -> list[Problem]:
     """What stops the next stage from being scaffolded: every goal of every stage so far."""
     problems = list(report.meta_problems) + ordering_problems(report)
+    skipped = overridden(report)
     for result in report.stages:
-        if result.exists:
+        if result.stage.key in skipped:
+            problems += [p for p in result.problems if not p.incomplete]
+        elif result.exists:
             problems += result.problems
     return problems
+
+
+def overridden(report: IncidentReport) -> dict[str, StageResult]:
+    """The stages a later stage was started over (by `next --override`): the skipped
+    stage's key → the result of the stage that started over it."""
+    found = {}
+    previous = None
+    for result in report.stages:
+        if result.exists and previous is not None and result.override is not None:
+            found[previous.stage.key] = result
+        previous = result
+    return found
+
+
+def override_warnings(report: IncidentReport) -> list[Problem]:
+    """What each overridden stage still lacks, as one warning per override."""
+    warnings = []
+    for key, later in overridden(report).items():
+        skipped = next(r for r in report.stages if r.stage.key == key)
+        lacking = [p for p in skipped.problems if p.incomplete]
+        if not lacking:
+            continue  # the skipped stage has caught up
+        override = later.override
+        assert override is not None
+        warnings.append(
+            Problem(
+                later.path,
+                override.line,
+                f"warning: {later.stage.key} started before {key} met its goal (override by "
+                f"{override.by}: {override.reason}); {key} still lacks {len(lacking)}: "
+                f"{lacking[0].message}",
+            )
+        )
+    return warnings
 
 
 def incidents_touched(incidents_dir: str, paths: Iterable[str]) -> list[str]:

@@ -18,6 +18,7 @@ from incidentflow.model.config import StageRules
 from incidentflow.model.generated import TIMELINE_BLOCK, find_block, staleness, timeline_facts
 from incidentflow.model.grounding import Resolver, Verdict
 from incidentflow.model.metadata import Metadata
+from incidentflow.model.overrides import KEY, StageOverride, read_override
 from incidentflow.model.problems import Problem, brief
 from incidentflow.model.stages import Stage
 from incidentflow.model.substance import lacking
@@ -199,6 +200,9 @@ def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -
                 f"front matter says stage {brief(data.get('stage'))}, expected {stage.key!r}",
             )
         )
+    if KEY in data:
+        line = key_line(doc.front_matter, KEY) + 1
+        problems += read_override(data, previous=_previous(stage), path=path, line=line)[1]
     if data.get("incident") != incident_id:
         problems.append(
             Problem(
@@ -209,6 +213,26 @@ def _front_matter(stage: Stage, doc: Document, *, path: str, incident_id: str) -
             )
         )
     return problems
+
+
+def _previous(stage: Stage) -> str | None:
+    from incidentflow.model.stages import STAGES
+
+    return STAGES[stage.number - 2].key if stage.number > 1 else None
+
+
+def stage_override(stage: Stage, doc: Document, *, path: str) -> StageOverride | None:
+    """The valid override in the stage file's front matter, if it has one."""
+    if doc.front_matter is None or f"{KEY}:" not in doc.front_matter:
+        return None
+    try:
+        data = load_safe(doc.front_matter, path=path, line_offset=1)
+    except IncidentError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    line = key_line(doc.front_matter, KEY) + 1
+    return read_override(data, previous=_previous(stage), path=path, line=line)[0]
 
 
 def _limits(doc: Document, *, path: str, rules: StageRules) -> list[Problem]:

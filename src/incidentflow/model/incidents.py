@@ -12,9 +12,10 @@ from incidentflow.git.snapshot import Snapshot
 from incidentflow.model import stages
 from incidentflow.model.coderefs import CodeRef
 from incidentflow.model.config import Config
-from incidentflow.model.goals import StageContext, check_stage, reference_verdicts
+from incidentflow.model.goals import StageContext, check_stage, reference_verdicts, stage_override
 from incidentflow.model.grounding import Resolver
 from incidentflow.model.metadata import METADATA_NAME, Metadata, read_metadata
+from incidentflow.model.overrides import StageOverride
 from incidentflow.model.problems import Problem
 from incidentflow.model.stages import Stage
 from incidentflow.records import Record
@@ -49,6 +50,13 @@ class StageResult(Record):
         if self._doc is None:
             self._doc = parse(self.text)
         return self._doc
+
+    @property
+    def override(self) -> StageOverride | None:
+        """The override this stage was started with (`next --override`), if any."""
+        if not self.exists or not self.text:
+            return None
+        return stage_override(self.stage, self.doc, path=self.path)
 
     @property
     def met(self) -> bool:

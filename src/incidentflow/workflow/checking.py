@@ -11,32 +11,45 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from incidentflow.files.yamlio import key_line
 from incidentflow.git.snapshot import WorkingTree
 from incidentflow.model.coderefs import parse_ref
-from incidentflow.model.gate import commit_blockers
+from incidentflow.model.gate import commit_blockers, override_warnings
 from incidentflow.model.goals import document_refs
 from incidentflow.model.incidents import evaluate, incident_dir
+from incidentflow.model.metadata import METADATA_NAME
 from incidentflow.model.problems import Problem
 from incidentflow.model.workspace import Workspace
 from incidentflow.speed.evalcache import ContentCache
 
 
-def check_incidents(workspace: Workspace, incident_ids: list[str]) -> list[Problem]:
-    """Check each incident; problems sorted by file and line within each incident."""
+def check_incidents(
+    workspace: Workspace, incident_ids: list[str], *, warnings: list[Problem] | None = None
+) -> list[Problem]:
+    """Check each incident; problems sorted by file and line within each incident.
+
+    What does not fail the check (an overridden stage's gaps) is appended to ``warnings``.
+    """
     resolver = workspace.head_resolver()
     cache = ContentCache(workspace.git, workspace.root, workspace.config.incidents_dir)
     problems: list[Problem] = []
+    known: set[str] | None = None
     try:
         directories = {i: incident_dir(workspace.config, i) for i in incident_ids}
         found = cache.results("check", directories, lambda i, tree: _evaluate(workspace, i, tree))
         reasons: dict[str, str | None] = {}  # by reference text: HEAD is the same for all
         for incident_id in incident_ids:
-            found_problems, refs, started_at = found[incident_id]
+            found_problems, refs, started_at, found_warnings, links = found[incident_id]
             started = dt.datetime.fromisoformat(started_at) if started_at else None
             own = [
                 Problem(path, line, message, incomplete)
                 for path, line, message, incomplete in found_problems
             ]
+            if warnings is not None:
+                warnings += [Problem(path, line, message) for path, line, message in found_warnings]
+            if links:
+                known = set(workspace.ids()) if known is None else known
+                own += _dangling(links, known)
             for path, line, text in refs:
                 if text not in reasons:
                     ref = parse_ref(text)
@@ -65,8 +78,28 @@ def _evaluate(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list
         if result.exists and result.text:
             refs += [[result.path, ref.line, ref.text] for ref in document_refs(result.doc)]
     started = report.meta.time("started_at")
+    links = []
+    if report.meta.links:
+        line = key_line(report.meta_text, "links")
+        meta_path = f"{report.directory}/{METADATA_NAME}"
+        links = [
+            [meta_path, line, relation, other]
+            for relation, others in report.meta.links.items()
+            for other in others
+        ]
     return [
         [[p.path, p.line, p.message, p.incomplete] for p in commit_blockers(report)],
         refs,
         started.isoformat() if started else None,
+        [[p.path, p.line, p.message] for p in override_warnings(report)],
+        links,
+    ]
+
+
+def _dangling(links: list[list[Any]], known: set[str]) -> list[Problem]:
+    """A link to an incident that does not exist."""
+    return [
+        Problem(path, line, f"links.{relation} names {other!r}, which is not an incident here")
+        for path, line, relation, other in links
+        if other not in known
     ]

@@ -13,7 +13,7 @@ from incidentflow.errors import ExitCode, IncidentError
 from incidentflow.git.repo import Git, find_root
 from incidentflow.git.snapshot import StagedIndex
 from incidentflow.model.config import Config, load_config
-from incidentflow.model.gate import commit_blockers, incidents_touched
+from incidentflow.model.gate import commit_blockers, incidents_touched, override_warnings
 from incidentflow.model.grounding import index_resolver
 from incidentflow.model.incidents import evaluate, incident_dir
 from incidentflow.model.metadata import METADATA_NAME
@@ -67,6 +67,9 @@ def run_hook(root: Path, *, files: list[str], check_all: bool = False) -> int:
         reports = [evaluate(staged, config, i, resolver=resolver) for i in ids]
         blocked = {report.id: commit_blockers(report) for report in reports}
         problems = [problem for found in blocked.values() for problem in found]
+        for report in reports:
+            for warning in override_warnings(report):
+                print(warning, file=sys.stderr)
         if problems:
             _refuse(problems)
             return int(ExitCode.FAILED)

@@ -41,14 +41,8 @@ def log_entry(
     the new time, so the record keeps both. The postmortem's generated timeline, if it has
     one, is drawn again from the new facts.
     """
-    if not text.strip():
-        raise IncidentError("the entry text is empty")
-    if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
-        raise IncidentError("the entry text contains control characters")
-    if not author.strip() or any(ord(ch) < 32 or ch in "()" for ch in author):
-        raise IncidentError(
-            f"the author {author!r} is empty or has control characters or parentheses"
-        )
+    check_text(text, what="the entry text")
+    check_author(author)
     tz = workspace.config.tz()
     directory = workspace.root / incident_dir(workspace.config, incident_id)
     lines = [format_entry(at.astimezone(tz), text, author)]
@@ -56,8 +50,6 @@ def log_entry(
         # Read everything first, so a problem with either file changes neither.
         timeline = directory / TIMELINE_NAME
         current = _read(timeline, workspace)
-        newline = "\r\n" if "\r\n" in current else "\n"
-        separator = "" if not current or current.endswith("\n") else newline
         if milestone is not None:
             before = set_milestone(workspace, incident_id, milestone, at)
             if before is not None and before != at:
@@ -68,10 +60,37 @@ def log_entry(
                         (now or at).astimezone(tz), f"Corrected {key}: {was} → {now_is}", author
                     )
                 )
-        added = "".join(line + newline for line in lines)
-        write_in_tree(workspace.root, timeline, current + separator + added)
+        write_in_tree(workspace.root, timeline, appended(current, lines))
         refresh_locked(workspace, incident_id)
     return lines
+
+
+def check_text(text: str, *, what: str) -> None:
+    """Refuse an empty text or one with control characters (a timeline line stays a line)."""
+    if not text.strip():
+        raise IncidentError(f"{what} is empty")
+    if any(ord(ch) < 32 and ch not in "\t\n" for ch in text):
+        raise IncidentError(f"{what} contains control characters")
+
+
+def check_author(author: str) -> None:
+    """Refuse an author the timeline could not read back (`(author)` ends each entry)."""
+    if not author.strip() or any(ord(ch) < 32 or ch in "()" for ch in author):
+        raise IncidentError(
+            f"the author {author!r} is empty or has control characters or parentheses"
+        )
+
+
+def appended(timeline: str, lines: list[str]) -> str:
+    """``timeline`` with ``lines`` added at its end, in its own line endings."""
+    newline = "\r\n" if "\r\n" in timeline else "\n"
+    separator = "" if not timeline or timeline.endswith("\n") else newline
+    return timeline + separator + "".join(line + newline for line in lines)
+
+
+def read_file(workspace: Workspace, path: Path) -> str:
+    """An incident's file as text; a missing timeline reads as empty."""
+    return _read(path, workspace)
 
 
 def set_milestone(

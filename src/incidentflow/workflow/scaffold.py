@@ -14,14 +14,17 @@ from incidentflow.files.atomic import atomic_write_text
 from incidentflow.files.yamlio import quote
 from incidentflow.model import stages
 from incidentflow.model.gate import next_stage_blockers
+from incidentflow.model.history import override_line
 from incidentflow.model.ids import clean_title, new_id
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate
 from incidentflow.model.metadata import METADATA_NAME, Metadata
+from incidentflow.model.overrides import front_matter_lines
 from incidentflow.model.stages import Stage
 from incidentflow.model.timeline import format_entry
 from incidentflow.model.times import RETROSPECTIVE, isoformat
 from incidentflow.model.workspace import Workspace
 from incidentflow.records import Record
+from incidentflow.workflow.logbook import log_entry
 
 
 class NewIncident(Record):
@@ -189,27 +192,58 @@ def metadata_text(meta: Metadata) -> str:
     )
 
 
+class Override(Record):
+    """`next --override`: start the next stage anyway, on the record."""
+
+    __slots__ = ("at", "author", "reason")
+
+    def __init__(self, reason: str, *, author: str, at: dt.datetime) -> None:
+        self.reason = " ".join(reason.split())
+        self.author = author
+        self.at = at
+
+
 def scaffold_next_stage(
-    workspace: Workspace, incident_id: str, *, notes: list[str] | None = None
+    workspace: Workspace,
+    incident_id: str,
+    *,
+    notes: list[str] | None = None,
+    override: Override | None = None,
 ) -> Path:
     """Write the next stage file if the current stage meets its goal; never overwrite.
 
-    Warnings about the prompt (redactions, omissions) are appended to ``notes``.
+    With ``override``, the current stage's unmet goal does not stop it: the override is
+    written into the new stage's front matter and logged in the timeline. Warnings about the
+    prompt (redactions, omissions) are appended to ``notes``.
     """
+    notes = notes if notes is not None else []
     report = evaluate(
         workspace.tree, workspace.config, incident_id, resolver=workspace.head_resolver()
     )
     current = report.current
     target: Stage | None = stages.next_stage(current.stage) if current else stages.TRIAGE
     if current is not None:
-        missing = [str(p) for p in next_stage_blockers(report)]
-        if missing:
-            upcoming = target.key if target else "the next stage"
+        blockers = next_stage_blockers(report)
+        upcoming = target.key if target else "the next stage"
+        if override is not None and target is not None:
+            own = {id(p) for p in current.problems}
+            earlier = [p for p in blockers if id(p) not in own]
+            if not earlier and blockers:
+                blockers = []  # only the current stage falls short: overridden
+            elif not blockers:
+                notes.append(f"note: {current.stage.key} meets its goal; no override recorded")
+                override = None
+        elif override is not None:
+            override = None
+        if blockers:
             raise CheckFailed(
                 f"{incident_id}: {current.stage.key} does not meet its goal yet, so {upcoming} "
-                f"cannot start ({len(missing)} to fix)",
-                missing,
+                f"cannot start ({len(blockers)} to fix"
+                + ("; --override can start it anyway)" if override is None else ")"),
+                [str(p) for p in blockers],
             )
+    elif override is not None:
+        override = None
     if target is None:
         raise CheckFailed(
             f"{incident_id}: the postmortem is the last stage and meets its goal; "
@@ -222,9 +256,13 @@ def scaffold_next_stage(
             f"{path.relative_to(workspace.root)} already exists; not overwriting it", []
         )
     prompt = render_prompt(workspace, report, target)
-    if notes is not None:
-        notes.extend(prompt.notes(where=target.filename))
+    notes.extend(prompt.notes(where=target.filename))
     text = render_stage_file(workspace, report, target, prompt=prompt.text)
+    if override is not None and current is not None:
+        text = _with_override(text, override, skipped=current.stage.key, workspace=workspace)
+        entry = override_line(target.key, current.stage.key, override.reason)
+        # The entry first: a stage file that exists without it would be an unlogged override.
+        log_entry(workspace, incident_id, entry, at=override.at, author=override.author)
     try:
         atomic_write_text(path, text, exclusive=True)
     except FileExistsError:
@@ -232,3 +270,21 @@ def scaffold_next_stage(
             f"{path.relative_to(workspace.root)} already exists; not overwriting it", []
         ) from None
     return path
+
+
+def _with_override(text: str, override: Override, *, skipped: str, workspace: Workspace) -> str:
+    """``text`` (a rendered stage file) with the override in its front matter."""
+    if len(override.reason.split()) < 2:
+        raise IncidentError('--override needs a reason in a few words, e.g. "restore takes 18 h"')
+    lines = front_matter_lines(
+        skipped=skipped,
+        reason=override.reason,
+        by=override.author,
+        at=isoformat(override.at.astimezone(workspace.config.tz())),
+    )
+    if not text.startswith("---\n"):
+        return "---\n" + lines + "---\n\n" + text
+    end = text.find("\n---", 3)
+    if end == -1:
+        raise IncidentError("the stage template's front matter is never closed")
+    return text[: end + 1] + lines + text[end + 1 :]
