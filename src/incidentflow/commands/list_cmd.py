@@ -22,6 +22,9 @@ from incidentflow.workflow.listing import Row, list_rows
 def command(only_open: bool, severities: tuple[str, ...], as_json: bool) -> None:
     """List incidents: id, severity, status, current stage, title, age.
 
+    The status says "update overdue" when a stakeholder update is late (see incident update);
+    --json gives the next update's due time.
+
     \b
     Examples:
       incident list --open
@@ -37,9 +40,14 @@ def command(only_open: bool, severities: tuple[str, ...], as_json: bool) -> None
 
 def _table(rows: list[Row]) -> None:
     headers = ("ID", "SEVERITY", "STATUS", "STAGE", "AGE", "TITLE")
-    cells = [headers, *((r.id, r.severity, r.status, r.stage, r.age, r.title) for r in rows)]
+    cells = [headers, *((r.id, r.severity, _status(r), r.stage, r.age, r.title) for r in rows)]
     widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
     # Every column but the last padded to its width; one format call a row.
     template = "".join(f"{{:<{width}}}  " for width in widths[:-1]) + "{}"
     lines = [template.format(*row).rstrip() for row in cells]
     click.echo("\n".join(lines))  # one write: thousands of rows, one echo
+
+
+def _status(row: Row) -> str:
+    """The status, flagging a stakeholder update that is overdue."""
+    return f"{row.status}, update overdue" if row.update_overdue else row.status

@@ -16,7 +16,7 @@ from incidentflow.model.incidents import judged_in_the_past
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.times import format_duration
 from incidentflow.timeline.assemble import assemble, labelled
-from incidentflow.workflow.updates import timeline_entries, update_due
+from incidentflow.workflow.updates import update_due
 
 
 @click.command("show")
@@ -41,7 +41,7 @@ def command(incident_id: str | None, as_json: bool) -> None:
     meta = report.meta
     past = judged_in_the_past(report, workspace.head_resolver())
     clock = now()
-    entries = timeline_entries(workspace, report)
+    entries = history.timeline_entries(workspace.tree, report.directory)
     due = update_due(workspace.config, report, entries, now=clock)
     held = history.role_holders(meta, entries, workspace.config.roles)
     overrides = history.overrides(entries)

@@ -44,6 +44,10 @@ def command(since: dt.datetime | None, as_json: bool) -> None:
         plural = "" if measure.count == 1 else "s"
         counted = f"{measure.count} incident{plural}{left_out}"
         click.echo(f"{label}: median {median}, p90 {high} ({counted})")
+    at = {level: minutes for level, minutes in stats.minutes_at_severity.items() if minutes}
+    if at:
+        shown = ", ".join(f"{level} {_minutes(minutes)}" for level, minutes in at.items())
+        click.echo(f"time at each severity (start → resolved, changes from the timeline): {shown}")
 
 
 def _minutes(value: float) -> str:

@@ -8,9 +8,9 @@ import click
 
 from incidentflow.commands._complete import first_of_id_and_text
 from incidentflow.commands._shared import now, open_workspace
-from incidentflow.model.history import AUDIENCES
+from incidentflow.model.history import AUDIENCES, timeline_entries
 from incidentflow.reports.stakeholder import FORMATS, render_update
-from incidentflow.workflow.updates import post_update, timeline_entries, update_due
+from incidentflow.workflow.updates import post_update, update_due
 
 
 @click.command("update")
@@ -77,7 +77,7 @@ def command(
                 click.echo(line)
             return
     report = workspace.report(chosen, with_refs=False)
-    entries = timeline_entries(workspace, report)
+    entries = timeline_entries(workspace.tree, report.directory)
     due = update_due(workspace.config, report, entries, now=clock)
     click.echo(
         render_update(report, entries, form=form or "slack", due=due, tz=workspace.config.tz()),

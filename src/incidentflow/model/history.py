@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from incidentflow.git.snapshot import Snapshot
 from incidentflow.model.config import Span, parse_span
 from incidentflow.model.metadata import Metadata
-from incidentflow.model.timeline import Entry
+from incidentflow.model.timeline import Entry, decode_timeline, parse_timeline
 from incidentflow.records import Record
 
 NOBODY = "nobody"
@@ -171,7 +172,7 @@ def severity_spans(
         spans.append((level, since, moment))
         level, since = change.new, moment
     spans.append((level, since, max(since, end)))
-    return [span for span in spans if span[2] > span[1] or len(spans) == 1]
+    return spans  # a level held for no time at all was still reached
 
 
 def time_at_severity(
@@ -266,8 +267,18 @@ def next_update(
     if last is not None:
         since = last.time
     else:
-        spans = severity_spans(meta, entries, now=now)
-        since = spans[-1][1] if spans else now
-        since = max(since, meta.time("detected_at") or since)
+        changes = severity_changes(entries)
+        started = meta.time("started_at")
+        assert started is not None
+        since = max(changes[-1].time if changes else started, meta.time("detected_at") or started)
     due = span.after(since)
     return due, now > due
+
+
+def timeline_entries(snapshot: Snapshot, directory: str) -> list[Entry]:
+    """The entries of the timeline in the incident ``directory`` of ``snapshot``."""
+    raw = snapshot.read(f"{directory}/timeline.md")
+    if raw is None:
+        return []
+    text, _ = decode_timeline(raw)
+    return parse_timeline(text)[0]

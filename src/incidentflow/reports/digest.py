@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from incidentflow.model import history
 from incidentflow.model.config import Config
 from incidentflow.model.durations import MEASURES
 from incidentflow.model.incidents import IncidentReport, StageResult
 from incidentflow.model.metadata import MILESTONES
 from incidentflow.model.stages import POSTMORTEM, SUMMARY, TRIAGE
+from incidentflow.model.timeline import Entry
 from incidentflow.model.times import format_duration
 from incidentflow.records import Record
 from incidentflow.reports.actions import postmortem_items
@@ -119,7 +121,9 @@ class Digest(Record):
         "goals",
         "id",
         "impact",
+        "links",
         "postmortem_written",
+        "roles",
         "services",
         "severity",
         "severity_description",
@@ -152,6 +156,8 @@ class Digest(Record):
         impact: WrittenSection | None,
         postmortem_written: bool,
         actions: tuple[ActionRow, ...],
+        roles: tuple[str, ...] = (),
+        links: tuple[str, ...] = (),
     ) -> None:
         self.id = id
         self.directory = directory
@@ -171,6 +177,8 @@ class Digest(Record):
         self.impact = impact
         self.postmortem_written = postmortem_written
         self.actions = actions
+        self.roles = roles  # "scribe: Bo Li (14:05 → 16:30)", who held which role when
+        self.links = links  # "caused by 2026-11-25-storage-outage"
 
     def summary_section(self, title: str) -> WrittenSection | None:
         """A section of the summary stage by title (case-insensitive)."""
@@ -183,8 +191,11 @@ class Digest(Record):
         return tuple(row for row in self.actions if not row.done)
 
 
-def digest_incident(report: IncidentReport, config: Config, *, today: dt.date) -> Digest:
-    """Boil ``report`` (evaluated with every stage) down to what outside readers need."""
+def digest_incident(
+    report: IncidentReport, config: Config, *, today: dt.date, entries: list[Entry] | None = None
+) -> Digest:
+    """Boil ``report`` (evaluated with every stage) down to what outside readers need;
+    ``entries`` (its timeline) say who held which role when."""
     meta = report.meta
     descriptions = {s.name: s.description for s in config.severities}
     summary = report.result(SUMMARY)
@@ -209,7 +220,31 @@ def digest_incident(report: IncidentReport, config: Config, *, today: dt.date) -
         impact=_impact(report),
         postmortem_written=bool(postmortem and postmortem.exists),
         actions=_actions(postmortem, today=today),
+        roles=_roles(report, config, entries or []),
+        links=tuple(
+            f"{relation.replace('_', ' ')} {other}"
+            for relation, others in meta.links.items()
+            for other in others
+        ),
     )
+
+
+def _roles(report: IncidentReport, config: Config, entries: list[Entry]) -> tuple[str, ...]:
+    """Who held which role when, a line each; the times in the configured timezone."""
+    tz = config.tz()
+
+    def at(moment: dt.datetime | None, default: str) -> str:
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else default
+
+    held = history.role_holders(report.meta, entries, config.roles)
+    handed = {role for role, _, since, _ in held if since is not None}
+    lines = []
+    for role, person, since, until in held:
+        if role == "commander" and role not in handed:
+            continue  # the report's own Commander line says it
+        when = f" ({at(since, 'start')} → {at(until, 'now')})" if role in handed else ""
+        lines.append(f"{role}: {person}{when}")
+    return tuple(lines)
 
 
 def _goal(result: StageResult) -> GoalState:

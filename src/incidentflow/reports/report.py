@@ -24,13 +24,15 @@ MAX_MISSING = 5  # unmet-goal lines listed per stage in a PR body
 
 def load_digest(workspace: Workspace, incident_id: str, *, today: dt.date) -> Digest:
     """Evaluate every stage of one incident (code references at HEAD) and digest it."""
+    from incidentflow.model.history import timeline_entries
     from incidentflow.reports.digest import digest_incident
 
     try:
         report = workspace.report(incident_id)
     finally:
         workspace.git.close()
-    return digest_incident(report, workspace.config, today=today)
+    entries = timeline_entries(workspace.tree, report.directory)
+    return digest_incident(report, workspace.config, today=today, entries=entries)
 
 
 def render_report(digest: Digest, *, config: Config, fmt: str) -> str:

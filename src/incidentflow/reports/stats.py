@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import statistics
 
+from incidentflow.model import history
 from incidentflow.model.durations import MEASURES
 from incidentflow.model.incidents import evaluate
 from incidentflow.model.workspace import Workspace
@@ -29,7 +30,7 @@ class Measure(Record):
 class Stats(Record):
     """What `incident stats` reports."""
 
-    __slots__ = ("by_severity", "incidents", "measures")
+    __slots__ = ("by_severity", "incidents", "measures", "minutes_at_severity")
 
     def __init__(
         self,
@@ -37,10 +38,14 @@ class Stats(Record):
         incidents: int,
         by_severity: dict[str, int] | None = None,
         measures: dict[str, Measure] | None = None,
+        minutes_at_severity: dict[str, int] | None = None,
     ) -> None:
         self.incidents = incidents
         self.by_severity = {} if by_severity is None else by_severity
         self.measures = {} if measures is None else measures
+        # Start to resolution, split by the severity the incident had at each moment (its
+        # changes are read from the timeline); unresolved incidents count up to now.
+        self.minutes_at_severity = {} if minutes_at_severity is None else minutes_at_severity
 
 
 def p90(values: list[float]) -> float:
@@ -49,13 +54,23 @@ def p90(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
-def compute_stats(workspace: Workspace, *, since: dt.date | None = None) -> Stats:
+def compute_stats(
+    workspace: Workspace, *, since: dt.date | None = None, now: dt.datetime | None = None
+) -> Stats:
     """Stats over every incident (started on or after ``since``, in the configured timezone)."""
     tz = workspace.config.tz()
+    now = now or dt.datetime.now(dt.timezone.utc)
     samples: dict[str, list[float]] = {name: [] for name in MEASURES}
-    result = Stats(incidents=0, by_severity=dict.fromkeys(workspace.config.severity_names, 0))
+    names = workspace.config.severity_names
+    result = Stats(
+        incidents=0,
+        by_severity=dict.fromkeys(names, 0),
+        minutes_at_severity=dict.fromkeys(names, 0),
+    )
+    spent = result.minutes_at_severity
     for incident_id in workspace.ids():
-        meta = evaluate(workspace.tree, workspace.config, incident_id, only=[]).meta
+        report = evaluate(workspace.tree, workspace.config, incident_id, only=[])
+        meta = report.meta
         started = meta.time("started_at")
         if since is not None and (started is None or started.astimezone(tz).date() < since):
             continue
@@ -67,6 +82,9 @@ def compute_stats(workspace: Workspace, *, since: dt.date | None = None) -> Stat
             start, end = meta.time(start_key), meta.time(end_key)
             if start is not None and end is not None and end >= start:
                 samples[name].append((end - start).total_seconds() / 60)
+        entries = history.timeline_entries(workspace.tree, report.directory)
+        for level, took in history.time_at_severity(meta, entries, now=now).items():
+            spent[level] = spent.get(level, 0) + int(took.total_seconds() // 60)
     for name, values in samples.items():
         result.measures[name] = Measure(
             count=len(values),

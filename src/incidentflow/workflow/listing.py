@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from incidentflow.git.snapshot import WorkingTree
+from incidentflow.model import history
 from incidentflow.model.incidents import evaluate, incident_dir
 from incidentflow.model.stages import POSTMORTEM, STAGES
 from incidentflow.model.times import format_duration
@@ -18,7 +19,17 @@ from incidentflow.speed.evalcache import ContentCache
 class Row(Record):
     """One incident in the list."""
 
-    __slots__ = ("age", "id", "severity", "stage", "started_at", "status", "title")
+    __slots__ = (
+        "age",
+        "id",
+        "severity",
+        "stage",
+        "started_at",
+        "status",
+        "title",
+        "update_due",
+        "update_overdue",
+    )
 
     def __init__(
         self,
@@ -30,6 +41,8 @@ class Row(Record):
         title: str,
         age: str,
         started_at: str | None,
+        update_due: str | None = None,
+        update_overdue: bool = False,
     ) -> None:
         self.id = id
         self.severity = severity
@@ -38,6 +51,8 @@ class Row(Record):
         self.title = title
         self.age = age
         self.started_at = started_at
+        self.update_due = update_due  # the next stakeholder update, while unresolved
+        self.update_overdue = update_overdue
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form, in the order of the columns."""
@@ -49,6 +64,8 @@ class Row(Record):
             "title": self.title,
             "age": self.age,
             "started_at": self.started_at,
+            "next_update_due": self.update_due,
+            "update_overdue": self.update_overdue,
         }
 
 
@@ -70,7 +87,7 @@ def list_rows(
         lambda i, tree: _summary(workspace, i, tree),
     )
     for incident_id in ids:
-        severity, status, stage, title, started_at = summaries[incident_id]
+        severity, status, stage, title, started_at, due = summaries[incident_id]
         if severities and severity not in severities:
             continue
         if only_open and status == "closed":
@@ -85,6 +102,8 @@ def list_rows(
                 title=title,
                 age=format_duration(now - started) if started else "?",
                 started_at=started_at,
+                update_due=due,
+                update_overdue=due is not None and dt.datetime.fromisoformat(due) < now,
             )
         )
     cache.save()
@@ -106,10 +125,22 @@ def _summary(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list[
                 stage = candidate.key
                 break
     started = report.meta.time("started_at")
+    due = None
+    level = workspace.config.severity(report.meta.severity) if report.meta.severity else None
+    if level is not None and level.updates is not None and not report.meta.time("resolved_at"):
+        # Only an unresolved incident with a cadence has an update due: its timeline is read.
+        entries = history.timeline_entries(tree, report.directory)
+        # The due time does not depend on the clock, only whether it has passed.
+        found = history.next_update(report.meta, entries, cadence=level.updates, now=_EPOCH)
+        due = found[0].isoformat() if found else None
     return [
         report.meta.severity,
         report.status,
         stage,
         report.meta.title,
         started.isoformat() if started else None,
+        due,
     ]
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

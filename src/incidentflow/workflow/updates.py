@@ -7,8 +7,8 @@ import datetime as dt
 from incidentflow.errors import IncidentError
 from incidentflow.model import history
 from incidentflow.model.config import Config, parse_span
-from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport
-from incidentflow.model.timeline import Entry, decode_timeline, parse_timeline
+from incidentflow.model.incidents import IncidentReport
+from incidentflow.model.timeline import Entry
 from incidentflow.model.workspace import Workspace
 from incidentflow.workflow.logbook import log_entry
 
@@ -33,15 +33,6 @@ def post_update(
         next_in = str(span)
     line = history.update_line(" ".join(text.split()), audience=audience, next_in=next_in)
     return log_entry(workspace, incident_id, line, at=at, author=author)
-
-
-def timeline_entries(workspace: Workspace, report: IncidentReport) -> list[Entry]:
-    """The incident's timeline entries, from the working tree."""
-    raw = workspace.tree.read(f"{report.directory}/{TIMELINE_NAME}")
-    if raw is None:
-        return []
-    text, _ = decode_timeline(raw)
-    return parse_timeline(text)[0]
 
 
 def update_due(
