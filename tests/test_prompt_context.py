@@ -67,9 +67,33 @@ def test_paths_outside_the_repository_are_refused(opened: Path, spec: str, messa
     assert result.stderr == message
 
 
-def test_binary_and_missing_files_are_skipped(opened: Path) -> None:
-    prompt = incident("prompt", "--with-file", "app/logo.png", "--with-file", "app/none.py").stdout
-    assert "Source excerpts" not in prompt
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("app/none.py", "--with-file app/none.py: app/none.py does not exist at HEAD"),
+        ("app/logo.png", "--with-file app/logo.png: app/logo.png is a binary file"),
+        ("app", "--with-file app: app is a directory at HEAD"),
+        ("app/pool.py:999", "app/pool.py has 200 lines at HEAD; line 999 does not exist"),
+        ("app/pool.py:150-260", "app/pool.py has 200 lines at HEAD; lines 150-260 do not exist"),
+    ],
+)
+def test_a_named_file_that_is_not_there_is_an_error(opened: Path, spec: str, message: str) -> None:
+    result = incident("prompt", "--with-file", spec)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_paths_the_stage_files_name_are_skipped_when_missing(opened: Path) -> None:
+    triage = opened / "01-triage.md"
+    text = triage.read_text()
+    at = text.rindex("## Symptoms\n")
+    end = text.index("TODO", at)
+    triage.write_text(text[:end] + "Errors come from `app/gone.py:3`." + text[end + 4 :])
+    result = incident("prompt", "--stage", "diagnosis")
+    assert result.exit_code == 0, result.stderr
+    assert "Errors come from `app/gone.py:3`." in result.stdout  # the triage, quoted
+    assert "### app/gone.py" not in result.stdout  # but no excerpt of what is not there
 
 
 def test_diagnosis_prompt_carries_excerpts_named_in_triage(opened: Path, repo: Repo) -> None:

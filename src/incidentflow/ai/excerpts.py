@@ -63,24 +63,43 @@ def specs_from_text(text: str) -> list[FileSpec]:
     return specs
 
 
-def read_excerpt(git: Git, spec: FileSpec, *, rev: str, max_lines: int) -> Excerpt | None:
+def read_excerpt(
+    git: Git, spec: FileSpec, *, rev: str, max_lines: int, strict: bool = False
+) -> Excerpt | None:
     """The lines a spec names (with some context), capped at ``max_lines``; None if unreadable.
 
-    Paths are confined to the repository; binary files and missing paths give None. The lines
+    Paths are confined to the repository; binary files and missing paths give None, or with
+    ``strict`` (a file the user named) an error saying which and why. The lines
     are redacted together with `REDACTION_CONTEXT` lines around them, so the middle of a private
     key block is still recognised as one; line numbers stay those of the file.
     """
     path = repo_relative(git.root, spec.path)
     revision = spec.rev or rev
     found = git.objects.read(f"{revision}:{path}")
-    if found is None or found.kind != "blob" or b"\0" in found.data[:8000]:
+    named = f"--with-file {spec.path}"
+    if found is None or found.kind != "blob":
+        if strict:
+            what = "is a directory" if found is not None else "does not exist"
+            raise IncidentError(f"{named}: {path} {what} at {revision}")
+        return None
+    if b"\0" in found.data[:8000]:
+        if strict:
+            raise IncidentError(f"{named}: {path} is a binary file; name a text file")
         return None
     try:
         lines = found.data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
+        if strict:
+            raise IncidentError(f"{named}: {path} is not UTF-8 text") from None
         return None
     if not lines:
         return None
+    if strict and spec.start is not None and (spec.end or spec.start) > len(lines):
+        if spec.end in (None, spec.start):
+            wanted = f"line {spec.start} does not exist"
+        else:
+            wanted = f"lines {spec.start}-{spec.end} do not exist"
+        raise IncidentError(f"{named}: {path} has {len(lines)} lines at {revision}; {wanted}")
     if spec.start is None:
         first, last = 1, len(lines)
     else:

@@ -265,9 +265,14 @@ def _excerpts(
         return []
     excerpts: list[Excerpt] = []
     seen: set[tuple[str, int, int]] = set()
+    named = set(with_files)  # named on the command line: one that is not there is an error
     for spec in specs:
         excerpt = read_excerpt(
-            workspace.git, spec, rev=rev, max_lines=workspace.config.excerpt_lines
+            workspace.git,
+            spec,
+            rev=rev,
+            max_lines=workspace.config.excerpt_lines,
+            strict=spec in named,
         )
         if excerpt is not None and (excerpt.path, excerpt.start, excerpt.end) not in seen:
             seen.add((excerpt.path, excerpt.start, excerpt.end))
