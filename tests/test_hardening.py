@@ -42,6 +42,10 @@ MINIMAL_ARGS: dict[str, list[str]] = {
     "hook": [f"{TRIAGE}"],
     "changelog": ["--check"],
     "index": ["--check"],
+    "set": ["severity", "SEV1", "--reason", "all regions"],
+    "role": ["scribe", "Bo Li"],
+    "link": ["2026-11-25-other"],
+    "update": ["restoring"],
 }
 COMMANDS = sorted(cli.list_commands(click.Context(cli)))
 

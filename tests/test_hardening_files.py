@@ -38,7 +38,7 @@ def opened(repo: Repo) -> Repo:
     return repo
 
 
-HEADLINE = "{id}: triage does not meet its goal yet, so diagnosis cannot start ({n} to fix)\n"
+HEADLINE = "{id}: triage does not meet its goal yet, so diagnosis cannot start ({n} to fix{hint})\n"
 FRONT = f"---\nstage: triage\nincident: {ID}\n---\n"
 
 
@@ -92,7 +92,10 @@ def test_next_refuses_a_broken_stage_file_naming_each_line(
     result = incident("next")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == HEADLINE.format(id=ID, n=len(problems)) + "".join(
+    # What is only unwritten (a section missing) an override may skip; what is broken, not.
+    unwritten = all(message.endswith("is missing") for _, message in problems)
+    hint = "; --override can start it anyway" if unwritten else ""
+    assert result.stderr == HEADLINE.format(id=ID, n=len(problems), hint=hint) + "".join(
         f"{TRIAGE}:{line}: {message}\n" for line, message in problems
     )
     assert snapshot(triaged.root) == before
@@ -168,7 +171,7 @@ def test_a_stage_that_is_not_utf8_names_the_line_everywhere(triaged: Repo) -> No
 
     refused = incident("next")
     assert refused.exit_code == 1
-    assert refused.stderr == HEADLINE.format(id=ID, n=1) + problem + "\n"
+    assert refused.stderr == HEADLINE.format(id=ID, n=1, hint="") + problem + "\n"
     checked = incident("check")
     assert (checked.exit_code, checked.stdout) == (1, problem + "\n")
     shown = incident("show")

@@ -209,7 +209,7 @@ def test_updates_follow_the_severity_cadence_and_are_flagged_when_overdue(repo: 
     row = json.loads(listed.stdout)[0]
     assert row["update_overdue"] is True
     assert row["next_update_due"] == f"{DAY}T10:35:00+00:00"  # detected 10:05 + SEV1's 30m
-    assert "active, update overdue" in incident("list").stdout
+    assert " update-overdue " in incident("list").stdout.splitlines()[1]
     assert "OVERDUE since" in incident("show", incident_id).stdout
 
     posted = incident("update", incident_id, "Restoring from backup; next news at 18:00",

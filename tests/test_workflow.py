@@ -233,6 +233,6 @@ def test_show_and_list(repo: Repo, started: Path) -> None:
     assert "status     active" in shown.stdout
     assert '"stage": "triage"' in incident("show", "--json").stdout
     listed = incident("list").stdout.splitlines()
-    assert listed[0].split() == ["ID", "SEVERITY", "STATUS", "STAGE", "AGE", "TITLE"]
+    assert listed[0].split() == ["ID", "SEVERITY", "STATUS", "STAGE", "AGE", "DUE", "TITLE"]
     assert listed[1].split()[:4] == ["2026-11-25-checkout-api-500s", "SEV2", "active", "triage"]
     assert incident("list", "--severity", "SEV1").stdout.count("\n") == 1

@@ -22,8 +22,8 @@ from incidentflow.workflow.listing import Row, list_rows
 def command(only_open: bool, severities: tuple[str, ...], as_json: bool) -> None:
     """List incidents: id, severity, status, current stage, title, age.
 
-    The status says "update overdue" when a stakeholder update is late (see incident update);
-    --json gives the next update's due time.
+    DUE names what is due next: a stakeholder update, `update-by-HH:MM` (the time as
+    stored) or `update-overdue` (see incident update); --json gives the exact times.
 
     \b
     Examples:
@@ -39,8 +39,11 @@ def command(only_open: bool, severities: tuple[str, ...], as_json: bool) -> None
 
 
 def _table(rows: list[Row]) -> None:
-    headers = ("ID", "SEVERITY", "STATUS", "STAGE", "AGE", "TITLE")
-    cells = [headers, *((r.id, r.severity, _status(r), r.stage, r.age, r.title) for r in rows)]
+    headers = ("ID", "SEVERITY", "STATUS", "STAGE", "AGE", "DUE", "TITLE")
+    cells = [
+        headers,
+        *((r.id, r.severity, r.status, r.stage, r.age, _due(r), r.title) for r in rows),
+    ]
     widths = [max(map(len, column)) for column in zip(*cells, strict=True)]
     # Every column but the last padded to its width; one format call a row.
     template = "".join(f"{{:<{width}}}  " for width in widths[:-1]) + "{}"
@@ -48,6 +51,10 @@ def _table(rows: list[Row]) -> None:
     click.echo("\n".join(lines))  # one write: thousands of rows, one echo
 
 
-def _status(row: Row) -> str:
-    """The status, flagging a stakeholder update that is overdue."""
-    return f"{row.status}, update overdue" if row.update_overdue else row.status
+def _due(row: Row) -> str:
+    """What is due next, one word: a stakeholder update (overdue, or by HH:MM UTC)."""
+    if row.update_due is None:
+        return "-"
+    if row.update_overdue:
+        return "update-overdue"
+    return "update-by-" + row.update_due[11:16]

@@ -225,21 +225,22 @@ def scaffold_next_stage(
     if current is not None:
         blockers = next_stage_blockers(report)
         upcoming = target.key if target else "the next stage"
-        if override is not None and target is not None:
-            own = {id(p) for p in current.problems}
-            earlier = [p for p in blockers if id(p) not in own]
-            if not earlier and blockers:
-                blockers = []  # only the current stage falls short: overridden
-            elif not blockers:
-                notes.append(f"note: {current.stage.key} meets its goal; no override recorded")
-                override = None
-        elif override is not None:
+        # An override skips what the current stage has not written yet, nothing else: what
+        # is wrong (a broken front matter, a bad reference) the hook refuses regardless.
+        unwritten = {id(p) for p in current.problems if p.incomplete}
+        skippable = (
+            bool(blockers) and target is not None and all(id(p) in unwritten for p in blockers)
+        )
+        if override is not None and not blockers:
+            notes.append(f"note: {current.stage.key} meets its goal; no override recorded")
             override = None
+        elif override is not None and skippable:
+            blockers = []
         if blockers:
+            hint = "; --override can start it anyway" if skippable else ""
             raise CheckFailed(
                 f"{incident_id}: {current.stage.key} does not meet its goal yet, so {upcoming} "
-                f"cannot start ({len(blockers)} to fix"
-                + ("; --override can start it anyway)" if override is None else ")"),
+                f"cannot start ({len(blockers)} to fix{hint})",
                 [str(p) for p in blockers],
             )
     elif override is not None:
