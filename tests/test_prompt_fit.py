@@ -61,7 +61,8 @@ def test_a_huge_current_stage_is_cut_to_the_limit(triage: Path, command: tuple[s
     assert kept is not None
     assert int(kept.group(2).replace(",", "")) > len(HUGE)
     assert result.stderr == (
-        "warning: triage prompt: left out to fit the size limit: the files changed by each "
+        "warning: triage prompt: left out to fit the size limit: the patches of the newest "
+        "recent commits; the files changed by each "
         "recent commit; the end of what is written in "
         f"01-triage.md (kept {kept.group(1)} of {kept.group(2)} characters)\n"
     )

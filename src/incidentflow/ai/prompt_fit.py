@@ -1,13 +1,15 @@
 """Fit a prompt into `ai.max_prompt_chars`, saying what was left out or cut.
 
-Context goes first, least relevant first: excerpts (the last named first), the files each recent
-commit changed, the oldest timeline entries (down to the newest 10), older recent commits (down
-to 5). Then text is cut, wherever it is — the current stage's sections, earlier stages, the
-title, the service list, commit subjects, timeline entries: every piece longer than a common
-length is cut to that length at a line break or a space and ends in ``[…]``, so one huge section
-is cut before many short ones are touched. When that length would fall under `MIN_KEEP`, the
-oldest earlier stage is left out instead, and only then is everything cut further. If the
-template's own text is over the limit, the end of the prompt is cut.
+Context goes first, least relevant first: the suspect commits' patches, excerpts (the last named
+first), the files each recent commit changed, the oldest timeline entries (down to the newest 10),
+older recent commits (down to 5), what is on the record (roles, severity changes, updates,
+overrides) beyond the timeline. Then text is cut, wherever it is — the current stage's sections,
+earlier stages, the title, the service list, commit subjects, timeline entries: every piece
+longer than a common length is cut to that length at a line break or a space and ends in
+``[…]``, so one huge section is cut before many short ones are touched. When that length would
+fall under `MIN_KEEP`, the oldest earlier stage is left out instead, and only then is
+everything cut further. If the template's own text is over the limit, the end of the prompt is
+cut.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class PromptPieces:
     previous: list[dict[str, Any]]
     current: list[dict[str, str]]
     current_file: str
+    record: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
     _cut: dict[str, tuple[int, int]] = field(default_factory=dict)  # label: (size, kept)
 
@@ -73,7 +76,10 @@ class PromptPieces:
 
     def drop_context(self) -> bool:
         """Leave out the next piece of context, least relevant first; False when none is left."""
-        if self.excerpts:
+        if any(commit.get("diff") for commit in self.commits):
+            self.commits = [{**commit, "diff": ""} for commit in self.commits]
+            self.omitted.append("the patches of the newest recent commits")
+        elif self.excerpts:
             self.omitted.append(f"excerpt {self.excerpts.pop()['label']}")
         elif any(commit["files"] for commit in self.commits):
             self.commits = [{**commit, "files": []} for commit in self.commits]
@@ -85,6 +91,9 @@ class PromptPieces:
         elif len(self.commits) > KEEP_COMMITS:
             self.omitted.append(f"{len(self.commits) - KEEP_COMMITS} older recent commits")
             self.commits = self.commits[:KEEP_COMMITS]
+        elif self.record:
+            self.record = []
+            self.omitted.append("the roles, severity changes, updates and overrides on the record")
         else:
             return False
         return True

@@ -14,8 +14,9 @@ from incidentflow.ai.redaction import REDACTED, redact
 from incidentflow.files import markdown_sections
 from incidentflow.files.rendering import render
 from incidentflow.git.repo import Commit
-from incidentflow.model import stages
-from incidentflow.model.config import StageRules
+from incidentflow.model import history, stages
+from incidentflow.model.config import Config, StageRules
+from incidentflow.model.generated import TIMELINE_BLOCK, find_block
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate
 from incidentflow.model.metadata import MILESTONES, Metadata
 from incidentflow.model.stages import Stage
@@ -24,36 +25,75 @@ from incidentflow.timeline.assemble import assemble, labelled
 from incidentflow.timeline.blocks import timeline_block
 
 MAX_EXCERPTS = 40
+# The patches of the newest suspects go into the prompt: each file's hunks when the file
+# changed by at most DIFF_MAX_LINES lines (a lockfile or a vendored tree says nothing
+# readable), each commit's patch cut at DIFF_MAX_CHARS.
+DIFF_COMMITS = 3
+DIFF_MAX_LINES = 300
+DIFF_MAX_CHARS = 4_000
 # In markdownlint's compact table style, which rows that people add keep without aligning.
 ACTION_TABLE = "| Action | Owner | Due | Type | Status |\n| --- | --- | --- | --- | --- |"
 
 
 def incident_context(meta: Metadata, workspace: Workspace) -> dict[str, Any]:
-    """The incident's metadata as template data (all strings)."""
-    descriptions = {s.name: s.description for s in workspace.config.severities}
+    """The incident's metadata as template data: its facts, type, roles, links and the
+    `custom:` fields as written."""
+    config = workspace.config
+    descriptions = {s.name: s.description for s in config.severities}
+    kind = config.types.get(meta.kind) if meta.kind else None
     times = [(key, meta.time(key).isoformat() if meta.time(key) else None) for key in MILESTONES]  # type: ignore[union-attr]
     return {
         "id": meta.id,
         "title": meta.title,
         "severity": meta.severity,
         "severity_description": descriptions.get(meta.severity, ""),
+        "type": meta.kind or "",
+        "type_description": kind.description if kind else "",
+        "runbooks": list(kind.runbooks) if kind else [],
         "commander": meta.commander,
+        "roles": dict(meta.roles),
+        "links": {relation.replace("_", " "): list(ids) for relation, ids in meta.links.items()},
+        "custom": meta.custom,
         "services": list(meta.services),
         "times": times,
         **{key: value for key, value in times},
     }
 
 
+def today(config: Config, now: dt.datetime) -> str:
+    """``now`` for a prompt, in the configured timezone: a model knows no date of its own."""
+    local = now.astimezone(config.tz())
+    offset = local.strftime("%z")
+    return (
+        f"{local.strftime('%A')} {local.date().isoformat()}, {local.strftime('%H:%M')} "
+        f"{config.timezone} (UTC{offset[:3]}:{offset[3:]})"
+    )
+
+
 def section_specs(
-    stage: Stage, workspace: Workspace, *, prefilled: dict[str, str] | None = None
+    stage: Stage,
+    workspace: Workspace,
+    *,
+    kind: str | None = None,
+    prefilled: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The sections a stage file offers: the configured required ones, then the optional.
+    """The sections a stage file offers: the configured required ones (with those the
+    incident's type ``kind`` adds), then the optional.
 
     ``prefilled`` gives the starting text of some sections (e.g. the assembled timeline).
+    A section is ``generated`` when the tool writes it (the postmortem's timeline): a prompt
+    never asks for one.
     """
     prefilled = prefilled or {}
-    rules = workspace.config.stage_rules[stage.key]
+    config = workspace.config
+    rules = config.rules_for(stage.key, kind)
     guidance = {spec.name: spec.guidance for spec in (*stage.required, *stage.optional)}
+    base = {
+        markdown_sections.normalize_title(n)
+        for n in config.stage_rules[stage.key].required_sections
+    }
+    if kind in config.types:
+        guidance.update(config.types[kind].guidance)
     specs = []
     for name in rules.required_sections:
         placeholder = prefilled.get(name) or (ACTION_TABLE if name == "Action items" else "TODO")
@@ -63,23 +103,42 @@ def section_specs(
                 "guidance": guidance.get(name, ""),
                 "required": True,
                 "placeholder": placeholder,
+                "generated": stage.key == "postmortem" and name == "Timeline",
+                "added": markdown_sections.normalize_title(name) not in base,  # by the type
             }
         )
     required = {markdown_sections.normalize_title(n) for n in rules.required_sections}
     for spec in stage.optional:
         if markdown_sections.normalize_title(spec.name) not in required:
             specs.append(
-                {"name": spec.name, "guidance": spec.guidance, "required": False, "placeholder": ""}
+                {
+                    "name": spec.name,
+                    "guidance": guidance.get(spec.name, ""),
+                    "required": False,
+                    "placeholder": "",
+                    "generated": False,
+                    "added": False,
+                }
             )
     return specs
 
 
 def _written_sections(doc: markdown_sections.Document) -> list[dict[str, str]]:
-    return [
-        {"name": section.title, "text": section.written_text()}
-        for section in doc.sections
-        if section.is_filled
-    ]
+    """What people wrote in each section, without what the tool wrote there: the generated
+    timeline (the prompt shows the timeline once, from `timeline.md`) and the bare header of
+    an action table nobody has filled in."""
+    written = []
+    for section in doc.sections:
+        if not section.is_filled:
+            continue
+        body = section.body
+        block = find_block(body, TIMELINE_BLOCK)
+        if block is not None:
+            body = body[: block.start] + body[block.end :]
+        text = markdown_sections.without_drafts_and_comments(body, blanked=False).strip()
+        if text and " ".join(text.split()) != " ".join(ACTION_TABLE.split()):
+            written.append({"name": section.title, "text": text})
+    return written
 
 
 @dataclass
@@ -115,8 +174,10 @@ def render_prompt(
     commits: list[Commit] | None = None,
     with_files: Sequence[FileSpec] = (),
     rev: str = "HEAD",
+    now: dt.datetime | None = None,
 ) -> Prompt:
-    """The prompt for ``stage``, built from the incident's files and the repository as they are.
+    """The prompt for ``stage``, built from the incident's files and the repository as they are,
+    dated ``now`` (default: the clock).
 
     Every piece of text is redacted before it goes in (see `redaction`), and the whole prompt
     once more after; when the prompt exceeds the configured size, it is fitted (see `prompt_fit`)
@@ -142,22 +203,26 @@ def render_prompt(
     )
     if stage.key in ("triage", "diagnosis") and commits is None:
         commits = rollback_candidates(workspace, report.meta)
-    rules = workspace.config.stage_rules[stage.key]
+    kind = report.meta.kind if report.meta.readable else None
+    rules = workspace.config.rules_for(stage.key, kind)
     excerpts = _excerpts(workspace, report, stage, with_files=with_files, rev=rev)
+    record = _on_the_record(workspace, report) if stage.key in ("summary", "postmortem") else []
     pieces = PromptPieces(
         incident=redacted.tree(incident_context(report.meta, workspace)),
         excerpts=[asdict(e) | {"label": e.label} for e in excerpts],
         timeline=redacted.tree(_timeline_lines(workspace, report)),
-        commits=redacted.tree([commit.to_dict() for commit in commits or []]),
+        commits=redacted.tree(_with_diffs(workspace, commits or [])),
         previous=previous,
         current=current,
         current_file=stage.filename,
+        record=redacted.tree(record),
     )
+    moment = today(workspace.config, now or dt.datetime.now(dt.timezone.utc))
     redacted.count += sum(excerpt.redacted for excerpt in excerpts)
     limit = workspace.config.max_prompt_chars
     floor = MIN_KEEP
     while True:
-        text = _render(workspace, stage, pieces, rules)
+        text = _render(workspace, stage, pieces, rules, kind=kind, now=moment)
         excess = len(text) - limit
         if excess <= 0:
             break
@@ -220,11 +285,21 @@ class _Tally:
         return sorted(marked.union(also))
 
 
-def _render(workspace: Workspace, stage: Stage, pieces: PromptPieces, rules: StageRules) -> str:
+def _render(
+    workspace: Workspace,
+    stage: Stage,
+    pieces: PromptPieces,
+    rules: StageRules,
+    *,
+    kind: str | None,
+    now: str,
+) -> str:
     context = {
+        "now": now,
         "incident": pieces.incident,
         "stage": _stage_data(stage),
-        "sections": section_specs(stage, workspace),
+        "sections": section_specs(stage, workspace, kind=kind),
+        "record": pieces.record,
         "previous": pieces.previous,
         "current": pieces.current,
         "commits": pieces.commits,
@@ -294,7 +369,12 @@ def render_stage_file(
     context = {
         "incident": incident_context(report.meta, workspace),
         "stage": _stage_data(stage),
-        "sections": section_specs(stage, workspace, prefilled=prefilled),
+        "sections": section_specs(
+            stage,
+            workspace,
+            kind=report.meta.kind if report.meta.readable else None,
+            prefilled=prefilled,
+        ),
         "prompt": prompt.rstrip("\n"),
         "fence": "`" * max(3, longest + 1),
     }
@@ -315,6 +395,62 @@ def rollback_candidates(workspace: Workspace, meta: Metadata) -> list[Commit]:
     return workspace.git.recent_commits(
         before=started, window=workspace.config.recent_window, limit=workspace.config.recent_max
     )
+
+
+def _with_diffs(workspace: Workspace, commits: list[Commit]) -> list[dict[str, Any]]:
+    """The commits as template data, the newest `DIFF_COMMITS` with their patch (``diff``,
+    with its fence) to the files a person could read in a prompt: text, not too large, and
+    not an incident's own files."""
+    found = []
+    incidents = workspace.config.incidents_dir.rstrip("/") + "/"
+    for number, commit in enumerate(commits):
+        data = commit.to_dict() | {"diff": "", "fence": "```"}
+        if number < DIFF_COMMITS:
+            paths = [
+                change.path
+                for change in commit.files
+                if change.added is not None
+                and change.deleted is not None
+                and change.added + change.deleted <= DIFF_MAX_LINES
+                and not change.path.startswith(incidents)
+            ]
+            diff = cut_text(workspace.git.commit_diff(commit.sha, paths), DIFF_MAX_CHARS)
+            longest = max((len(run) for run in re.findall(r"`+", diff)), default=0)
+            data |= {"diff": diff.rstrip("\n"), "fence": "`" * max(3, longest + 1)}
+        found.append(data)
+    return found
+
+
+def _on_the_record(workspace: Workspace, report: IncidentReport) -> list[str]:
+    """What the timeline records beyond events, a line each: who held which role when, the
+    severity's changes, the stakeholder updates and the overrides of the stage order."""
+    entries = history.timeline_entries(workspace.tree, report.directory)
+    tz = workspace.config.tz()
+
+    def at(moment: dt.datetime | None, default: str) -> str:
+        return moment.astimezone(tz).isoformat() if moment else default
+
+    lines = []
+    for role, person, since, until in history.role_holders(
+        report.meta, entries, workspace.config.roles
+    ):
+        lines.append(f"Role {role}: {person} ({at(since, 'start')} → {at(until, 'now')})")
+    for change in history.severity_changes(entries):
+        lines.append(
+            f"Severity {change.old} → {change.new} at {at(change.time, '?')}: "
+            f"{change.reason or 'no reason given'} ({change.author})"
+        )
+    for update in history.updates(entries):
+        lines.append(
+            f"Update ({update.audience}) at {at(update.time, '?')} by {update.author}: "
+            f"{update.text}"
+        )
+    for override in history.overrides(entries):
+        lines.append(
+            f"Override at {at(override.time, '?')} by {override.author}: {override.stage} "
+            f"started before {override.skipped} met its goal — {override.reason}"
+        )
+    return lines
 
 
 def prompt_for(

@@ -1,4 +1,4 @@
-"""Shell completion of incident ids, severities, roles and stage names, for any command to use.
+"""Shell completion of incident ids, severities, types, roles and stage names, for any command.
 
 Completion runs on every Tab: these read only the incidents directory's listing and
 `.incident.yaml` (no git process), and answer nothing rather than an error, since a message
@@ -68,6 +68,20 @@ def stage_names(
         CompletionItem(stage.key, help=stage.title)
         for stage in STAGES
         if stage.key.startswith(incomplete.casefold())
+    ]
+
+
+def incident_types(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """The configured incident types, with their descriptions."""
+    config = _config()
+    if config is None:
+        return []
+    return [
+        CompletionItem(name, help=kind.description or None)
+        for name, kind in config.types.items()
+        if name.startswith(incomplete.casefold())
     ]
 
 

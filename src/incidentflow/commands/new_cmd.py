@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from incidentflow.commands._complete import severities
+from incidentflow.commands._complete import incident_types, severities
 from incidentflow.commands._shared import TIME_FORMS, now, open_workspace, shown_path
 from incidentflow.model.times import parse_user_time
 from incidentflow.workflow.scaffold import NewIncident, create_incident
@@ -16,6 +16,12 @@ from incidentflow.workflow.scaffold import NewIncident, create_incident
     "--severity",
     shell_complete=severities,
     help="One of the configured levels (default SEV1..SEV4); default: the middle one.",
+)
+@click.option(
+    "--type",
+    "kind",
+    shell_complete=incident_types,
+    help="A configured incident type (types: in .incident.yaml): its sections and runbooks.",
 )
 @click.option("--commander", help="Incident commander; default: your git user.name.")
 @click.option("--service", "services", multiple=True, help="An affected service (repeatable).")
@@ -31,6 +37,7 @@ from incidentflow.workflow.scaffold import NewIncident, create_incident
 def command(
     title: str,
     severity: str | None,
+    kind: str | None,
     commander: str | None,
     services: tuple[str, ...],
     started_at: str | None,
@@ -45,6 +52,7 @@ def command(
     Examples:
       incident new "Checkout API returning 500s"
       incident new "Login errors" --severity SEV2 --service auth --started-at 14:02 --branch
+      incident new "Leaked API token in a public gist" --type security --severity sev1
     """
     workspace = open_workspace()
     clock = now()
@@ -64,6 +72,7 @@ def command(
         if detected_at
         else None,
         branch=branch,
+        kind=kind,
     )
     notes: list[str] = []
     path = create_incident(workspace, request, now=clock, notes=notes)

@@ -6,8 +6,9 @@ Two ways in, each where it reads best:
   whose answer is a list to parse: what is staged (one `git ls-files`), objects (one
   long-lived `git cat-file --batch`, started with `posix_spawn`, without importing
   `subprocess`), blame, history (`git log` with `--numstat` gives the rollback suspects and
-  their files in one process), the result cache's listings. GitPython would cost its import
-  (a few tens of milliseconds) on every commit, and a process per commit for the same lists.
+  their files in one process; `git show` their patches), the result cache's listings.
+  GitPython would cost its import (a few tens of milliseconds) on every commit, and a
+  process per commit for the same lists.
 - **GitPython**, off the hot path, where an API reads better than a parsed command: the
   committer's name from git's layered configuration, creating the incident's branch.
 
@@ -28,6 +29,7 @@ from incidentflow.records import Record
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (commit path)
 if TYPE_CHECKING:
     import subprocess
+    from collections.abc import Sequence
     from typing import Any, BinaryIO
 
 _HEX = frozenset("0123456789abcdef")
@@ -376,6 +378,25 @@ class Git:
                     )
             commits.append(Commit(sha, author, date, subject, tuple(files)))
         return commits
+
+    def commit_diff(self, sha: str, paths: Sequence[str]) -> str:
+        """The patch commit ``sha`` made to ``paths``: unified, three lines of context, no
+        colour, external diff drivers or text conversion; bytes that are not UTF-8 replaced."""
+        if not paths:
+            return ""
+        out = self.run(
+            "show",
+            "--format=",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-renames",
+            "--unified=3",
+            sha,
+            "--",
+            *(f":(literal){path}" for path in paths),
+        )
+        return out.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
     def user_name(self) -> str:
         """The committer's name from git config (or the environment), else the login name."""

@@ -189,7 +189,7 @@ def evaluate(
             meta=meta,
             meta_path=meta_path,
             meta_text=meta_text,
-            rules=config.stage_rules[stage.key],
+            rules=config.rules_for(stage.key, meta.kind if meta else None),
             resolver=resolver,
             timeline=lambda: snapshot.read(f"{directory}/{TIMELINE_NAME}"),
             timezone=config.timezone,

@@ -34,6 +34,7 @@ class NewIncident(Record):
         "branch",
         "commander",
         "detected_at",
+        "kind",
         "services",
         "severity",
         "started_at",
@@ -50,6 +51,7 @@ class NewIncident(Record):
         started_at: dt.datetime | None = None,
         detected_at: dt.datetime | None = None,
         branch: bool = False,
+        kind: str | None = None,
     ) -> None:
         self.title = title
         self.severity = severity
@@ -58,6 +60,7 @@ class NewIncident(Record):
         self.started_at = started_at
         self.detected_at = detected_at
         self.branch = branch
+        self.kind = kind  # the configured incident type (`type:` in incident.yaml)
 
 
 def default_severity(names: tuple[str, ...]) -> str:
@@ -76,10 +79,15 @@ def create_incident(
     config = workspace.config
     title = clean_title(request.title)
     severity = request.severity or default_severity(config.severity_names)
-    if severity not in config.severity_names:
+    level = config.severity(severity)
+    if level is None:
         raise IncidentError(
             f"severity {severity!r} is not one of {', '.join(config.severity_names)}"
         )
+    severity = level.name
+    if request.kind is not None and request.kind not in config.types:
+        known = ", ".join(config.types) or "none are configured: see types: in .incident.yaml"
+        raise IncidentError(f"type {request.kind!r} is not a configured incident type ({known})")
     started = request.started_at or now
     retrospective = now - started > RETROSPECTIVE
     if retrospective and request.detected_at is None:
@@ -107,6 +115,7 @@ def create_incident(
         severity=severity,
         commander=request.commander or author,
         services=list(request.services),
+        kind=request.kind,
         times={"started_at": started.astimezone(tz), "detected_at": detected.astimezone(tz)},
     )
     report = IncidentReport(incident_id, f"{config.incidents_dir}/{incident_id}", meta, "", [], [])
@@ -183,7 +192,8 @@ def metadata_text(meta: Metadata) -> str:
         f"id: {meta.id}\n"
         f"title: {quote(meta.title)}\n"
         f"severity: {quote(meta.severity)}\n"
-        f"commander: {quote(meta.commander)}\n"
+        + (f"type: {quote(meta.kind)}\n" if meta.kind else "")
+        + f"commander: {quote(meta.commander)}\n"
         f"services:{services}\n"
         f"started_at: {time('started_at')}\n"
         f"detected_at: {time('detected_at')}\n"
