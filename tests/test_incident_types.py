@@ -69,6 +69,9 @@ def test_a_type_adds_its_sections_runbooks_and_guidance(repo: Repo, hook: HookRu
     meta = repo.read(f"incidents/{incident_id}/incident.yaml")
     assert 'type: "security"' in meta or "type: security" in meta
     assert 'severity: "SEV1"' in meta or "severity: SEV1" in meta  # the alias as its name
+    opened = repo.read(f"incidents/{incident_id}/timeline.md")
+    assert ", as SEV1 security. Log what happened" in opened  # recorded after the fact
+    assert incident("show", incident_id, "--json").stdout.count('"type": "security"') == 1
     triage = repo.read(stage_path(incident_id, 1))
     sections = _heading_sections(triage.split("</details>", 1)[1])
     assert sections.index("Symptoms") < sections.index("Data exposure")

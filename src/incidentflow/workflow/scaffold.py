@@ -124,7 +124,11 @@ def create_incident(
     files = {
         METADATA_NAME: metadata_text(meta),
         TIMELINE_NAME: _timeline(
-            title, severity=severity, author=author, now=now.astimezone(tz), after=retrospective
+            title,
+            severity=f"{severity} {request.kind}" if request.kind else severity,
+            author=author,
+            now=now.astimezone(tz),
+            after=retrospective,
         ),
         stages.TRIAGE.filename: render_stage_file(
             workspace, report, stages.TRIAGE, prompt=prompt.text
@@ -134,7 +138,8 @@ def create_incident(
 
 
 def _timeline(title: str, *, severity: str, author: str, now: dt.datetime, after: bool) -> str:
-    """A new `timeline.md`. Opening the incident is its first event, unless it is recorded
+    """A new `timeline.md`. Opening the incident (as ``severity``, with its type) is its
+    first event, unless it is recorded
     after the fact: then the opening is no part of the response, and a note says when the
     record was written instead (the chart and the times stay the response's)."""
     head = (
