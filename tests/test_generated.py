@@ -99,6 +99,6 @@ def test_a_stale_block_keeps_the_incident_open(repo: Repo, postmortem: str) -> N
     )
     assert '"status": "resolved"' in incident("show", postmortem, "--json").stdout
     row = next(line for line in incident("list").stdout.splitlines() if postmortem in line)
-    assert " resolved " in row
+    assert " resolved, postmortem " in row  # open again, so its deadline is shown
     assert incident("refresh", postmortem).exit_code == 0
     assert '"status": "closed"' in incident("show", postmortem, "--json").stdout

@@ -10,6 +10,7 @@ import click
 from incidentflow.commands._complete import incident_ids
 from incidentflow.commands._shared import echo_json, now, open_workspace
 from incidentflow.model import history
+from incidentflow.model.deadlines import postmortem_deadline
 from incidentflow.model.durations import spans
 from incidentflow.model.gate import ordering_problems, override_warnings
 from incidentflow.model.incidents import judged_in_the_past
@@ -46,6 +47,13 @@ def command(incident_id: str | None, as_json: bool) -> None:
     held = history.role_holders(meta, entries, workspace.config.roles)
     overrides = history.overrides(entries)
     warnings = override_warnings(report)
+    deadline = postmortem_deadline(
+        workspace.config,
+        severity=meta.severity,
+        resolved_at=meta.time("resolved_at"),
+        finished=report.finished,
+        now=clock,
+    )
     if as_json:
         echo_json(
             {
@@ -74,6 +82,9 @@ def command(incident_id: str | None, as_json: bool) -> None:
                 "overrides": [o.as_dict() for o in overrides],
                 "warnings": [w.as_dict() for w in warnings],
                 "status": report.status,
+                "postmortem_needed": report.postmortem_needed,
+                "postmortem_due": deadline.due.isoformat() if deadline else None,
+                "postmortem_overdue": deadline.overdue if deadline else False,
                 "stage": report.current.stage.key if report.current else None,
                 **{key: _iso(meta.time(key)) for key in MILESTONES},
                 "durations": {
@@ -106,6 +117,10 @@ def command(incident_id: str | None, as_json: bool) -> None:
     click.echo(f"{report.id}  {meta.title}")
     click.echo(f"  severity   {meta.severity or '?'}")
     click.echo(f"  status     {report.status}")
+    if deadline is not None:
+        click.echo(f"  postmortem {deadline.describe()}")
+    elif not report.postmortem_needed:
+        click.echo(f"  postmortem not needed for {meta.severity}: closed once resolved")
     if meta.kind:
         click.echo(f"  type       {meta.kind}")
     click.echo(f"  commander  {meta.commander or '-'}")

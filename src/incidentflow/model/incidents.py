@@ -67,7 +67,15 @@ class StageResult(Record):
 class IncidentReport(Record):
     """An incident's metadata and stage results, read from one snapshot."""
 
-    __slots__ = ("directory", "id", "meta", "meta_problems", "meta_text", "stages")
+    __slots__ = (
+        "directory",
+        "id",
+        "meta",
+        "meta_problems",
+        "meta_text",
+        "postmortem_needed",
+        "stages",
+    )
 
     def __init__(
         self,
@@ -77,6 +85,8 @@ class IncidentReport(Record):
         meta_text: str,
         meta_problems: list[Problem],
         stages: list[StageResult],
+        *,
+        postmortem_needed: bool = True,
     ) -> None:
         self.id = id
         self.directory = directory
@@ -84,6 +94,8 @@ class IncidentReport(Record):
         self.meta_text = meta_text
         self.meta_problems = meta_problems
         self.stages = stages
+        # False for a severity configured without a postmortem: closed once resolved.
+        self.postmortem_needed = postmortem_needed
 
     @property
     def current(self) -> StageResult | None:
@@ -93,15 +105,25 @@ class IncidentReport(Record):
 
     @property
     def status(self) -> str:
-        """`active` → `contained` → `resolved` → `closed`; derived, never stored."""
-        postmortem = self.result(stages.POSTMORTEM)
-        if postmortem is not None and postmortem.met and not self.meta_problems:
+        """`active` → `contained` → `resolved` → `closed`; derived, never stored. An incident
+        whose severity needs no postmortem is closed once resolved."""
+        if self.finished:
             return "closed"
         if self.meta.time("resolved_at"):
             return "resolved"
         if self.meta.time("contained_at"):
             return "contained"
         return "active"
+
+    @property
+    def finished(self) -> bool:
+        """The postmortem meets its goal, or none is needed and the incident is resolved."""
+        if self.meta_problems:
+            return False
+        if not self.postmortem_needed:
+            return self.meta.time("resolved_at") is not None
+        postmortem = self.result(stages.POSTMORTEM)
+        return postmortem is not None and postmortem.met
 
     @property
     def is_open(self) -> bool:
@@ -197,7 +219,19 @@ def evaluate(
         doc = parse(text)
         problems = check_stage(stage, doc, path=path, context=context)
         results.append(StageResult(stage, path, True, problems, text, doc))
-    return IncidentReport(incident_id, directory, meta, meta_text, meta_problems, results)
+    needed = True
+    if meta.severity:
+        severity = config.severity(meta.severity)
+        needed = severity is None or severity.postmortem
+    return IncidentReport(
+        incident_id,
+        directory,
+        meta,
+        meta_text,
+        meta_problems,
+        results,
+        postmortem_needed=needed,
+    )
 
 
 def judged_in_the_past(

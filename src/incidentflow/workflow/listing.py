@@ -8,6 +8,7 @@ from typing import Any
 
 from incidentflow.git.snapshot import WorkingTree
 from incidentflow.model import history
+from incidentflow.model.deadlines import Deadline, postmortem_deadline
 from incidentflow.model.incidents import evaluate, incident_dir
 from incidentflow.model.stages import POSTMORTEM, STAGES
 from incidentflow.model.times import format_duration
@@ -22,6 +23,7 @@ class Row(Record):
     __slots__ = (
         "age",
         "id",
+        "postmortem",
         "severity",
         "stage",
         "started_at",
@@ -43,6 +45,7 @@ class Row(Record):
         started_at: str | None,
         update_due: str | None = None,
         update_overdue: bool = False,
+        postmortem: Deadline | None = None,
     ) -> None:
         self.id = id
         self.severity = severity
@@ -53,6 +56,7 @@ class Row(Record):
         self.started_at = started_at
         self.update_due = update_due  # the next stakeholder update, while unresolved
         self.update_overdue = update_overdue
+        self.postmortem = postmortem  # the deadline of a postmortem still to write
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form, in the order of the columns."""
@@ -66,6 +70,8 @@ class Row(Record):
             "started_at": self.started_at,
             "next_update_due": self.update_due,
             "update_overdue": self.update_overdue,
+            "postmortem_due": self.postmortem.due.isoformat() if self.postmortem else None,
+            "postmortem_overdue": self.postmortem.overdue if self.postmortem else False,
         }
 
 
@@ -75,8 +81,10 @@ def list_rows(
     now: dt.datetime,
     only_open: bool = False,
     severities: tuple[str, ...] = (),
+    overdue_only: bool = False,
 ) -> list[Row]:
-    """Every incident, newest first, filtered by openness and severity."""
+    """Every incident, newest first, filtered by openness, severity and (``overdue_only``)
+    a postmortem past its deadline."""
     rows = []
     # The directory listing first: the cache's git queries, started next, stat every file.
     ids = list(reversed(workspace.ids()))
@@ -87,10 +95,19 @@ def list_rows(
         lambda i, tree: _summary(workspace, i, tree),
     )
     for incident_id in ids:
-        severity, status, stage, title, started_at, due = summaries[incident_id]
+        severity, status, stage, title, started_at, due, resolved_at = summaries[incident_id]
         if severities and severity not in severities:
             continue
         if only_open and status == "closed":
+            continue
+        deadline = postmortem_deadline(
+            workspace.config,
+            severity=severity,
+            resolved_at=dt.datetime.fromisoformat(resolved_at) if resolved_at else None,
+            finished=status == "closed",
+            now=now,
+        )
+        if overdue_only and (deadline is None or not deadline.overdue):
             continue
         started = dt.datetime.fromisoformat(started_at) if started_at else None
         rows.append(
@@ -104,6 +121,7 @@ def list_rows(
                 started_at=started_at,
                 update_due=due,
                 update_overdue=due is not None and dt.datetime.fromisoformat(due) < now,
+                postmortem=deadline,
             )
         )
     cache.save()
@@ -112,7 +130,8 @@ def list_rows(
 
 def _summary(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list[Any]:
     """What a row needs, from the files alone (cacheable by their content): severity,
-    status, stage, title and start time (a list: it is stored in the cache as JSON)."""
+    status, stage, title, start time, the next stakeholder update due and resolve time (a
+    list: it is stored in the cache as JSON)."""
     # Only the postmortem's goal decides "closed"; other stages need just to exist.
     report = evaluate(tree, workspace.config, incident_id, only=[POSTMORTEM])
     stage = "-"
@@ -124,10 +143,10 @@ def _summary(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list[
             if os.path.isfile(os.path.join(directory, candidate.filename)):
                 stage = candidate.key
                 break
-    started = report.meta.time("started_at")
+    started, resolved = report.meta.time("started_at"), report.meta.time("resolved_at")
     due = None
     level = workspace.config.severity(report.meta.severity) if report.meta.severity else None
-    if level is not None and level.updates is not None and not report.meta.time("resolved_at"):
+    if level is not None and level.updates is not None and not resolved:
         # Only an unresolved incident with a cadence has an update due: its timeline is read.
         entries = history.timeline_entries(tree, report.directory)
         # The due time does not depend on the clock, only whether it has passed.
@@ -140,6 +159,7 @@ def _summary(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list[
         report.meta.title,
         started.isoformat() if started else None,
         due,
+        resolved.isoformat() if resolved else None,
     ]
 
 
