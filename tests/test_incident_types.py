@@ -140,6 +140,7 @@ def test_every_prompt_says_when_now_is(repo: Repo) -> None:
         prompt = incident("prompt", incident_id, "--stage", stage).stdout
         now = re.search(
             r"^Now: \w+day (\d{4}-\d\d-\d\d), \d\d:\d\d Europe/Berlin \(UTC\+0[12]:00\)\. "
+            r"The incident started on 2026-11-25: this record is written after the fact\. "
             r"Times below carry their UTC offset; the responders work in Europe/Berlin\.$",
             prompt,
             re.M,

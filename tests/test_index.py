@@ -46,7 +46,7 @@ def three(repo: Repo) -> list[str]:
 def test_writes_the_table_newest_first(repo: Repo, three: list[str]) -> None:
     result = incident("index")
     assert result.exit_code == 0
-    assert result.stdout == f"updated {INDEX}\n"
+    assert result.stdout == f"created {INDEX}\n"
     assert (
         repo.read(INDEX)
         == HEADER

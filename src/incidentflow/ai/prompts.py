@@ -20,6 +20,7 @@ from incidentflow.model.generated import TIMELINE_BLOCK, find_block
 from incidentflow.model.incidents import TIMELINE_NAME, IncidentReport, evaluate
 from incidentflow.model.metadata import MILESTONES, Metadata
 from incidentflow.model.stages import Stage
+from incidentflow.model.times import RETROSPECTIVE
 from incidentflow.model.workspace import Workspace
 from incidentflow.timeline.assemble import assemble, labelled
 from incidentflow.timeline.blocks import timeline_block
@@ -206,18 +207,23 @@ def render_prompt(
     kind = report.meta.kind if report.meta.readable else None
     rules = workspace.config.rules_for(stage.key, kind)
     excerpts = _excerpts(workspace, report, stage, with_files=with_files, rev=rev)
-    record = _on_the_record(workspace, report) if stage.key in ("summary", "postmortem") else []
+    record = _on_the_record(workspace, report) if stage.key != "triage" else []
     pieces = PromptPieces(
         incident=redacted.tree(incident_context(report.meta, workspace)),
         excerpts=[asdict(e) | {"label": e.label} for e in excerpts],
-        timeline=redacted.tree(_timeline_lines(workspace, report)),
+        timeline=redacted.tree(_timeline_lines(workspace, report, changes=not record)),
         commits=redacted.tree(_with_diffs(workspace, commits or [])),
         previous=previous,
         current=current,
         current_file=stage.filename,
         record=redacted.tree(record),
     )
-    moment = today(workspace.config, now or dt.datetime.now(dt.timezone.utc))
+    clock = now or dt.datetime.now(dt.timezone.utc)
+    moment = today(workspace.config, clock)
+    started = report.meta.time("started_at") if report.meta.readable else None
+    if started is not None and clock - started > RETROSPECTIVE:
+        local = started.astimezone(workspace.config.tz()).date().isoformat()
+        moment += f". The incident started on {local}: this record is written after the fact"
     redacted.count += sum(excerpt.redacted for excerpt in excerpts)
     limit = workspace.config.max_prompt_chars
     floor = MIN_KEEP
@@ -308,6 +314,7 @@ def _render(
         "timeline": pieces.timeline,
         "timezone": workspace.config.timezone,
         "limits": {**rules.max_words, **rules.max_chars},
+        "action_types": list(rules.action_types),
         "omitted": pieces.notes(),
     }
     text = render(
@@ -388,13 +395,25 @@ def render_stage_file(
 
 
 def rollback_candidates(workspace: Workspace, meta: Metadata) -> list[Commit]:
-    """Commits in the configured window before the incident started."""
+    """Commits in the configured window before the incident started, but those that only
+    touched incident files (the record of this or another incident is no rollback suspect)."""
     started = meta.time("started_at")
     if started is None:
         return []
-    return workspace.git.recent_commits(
-        before=started, window=workspace.config.recent_window, limit=workspace.config.recent_max
-    )
+    incidents = workspace.config.incidents_dir.rstrip("/") + "/"
+    return [
+        commit
+        for commit in workspace.git.recent_commits(
+            before=started,
+            window=workspace.config.recent_window,
+            limit=workspace.config.recent_max,
+        )
+        if not commit.files or not all(f.path.startswith(incidents) for f in commit.files)
+    ]
+
+
+# How the entries `_on_the_record` lists begin in `timeline.md` (see `model.history`).
+_ON_THE_RECORD = ("Role ", "Severity ", "Update (", "Override: ")
 
 
 def _with_diffs(workspace: Workspace, commits: list[Commit]) -> list[dict[str, Any]]:
@@ -489,10 +508,16 @@ def _window(window: dt.timedelta) -> str:
     )
 
 
-def _timeline_lines(workspace: Workspace, report: IncidentReport) -> list[str]:
+def _timeline_lines(
+    workspace: Workspace, report: IncidentReport, *, changes: bool = True
+) -> list[str]:
+    """The assembled timeline, a line an event; without ``changes``, the roles, severity
+    changes, updates and overrides are left to the prompt's record, so each is said once."""
     events, _ = assemble(workspace, report)
     lines = []
     for event in events:
+        if not changes and event.text.startswith(_ON_THE_RECORD):
+            continue
         who = f" ({event.author})" if event.author else ""
         lines.append(f"- {event.time.isoformat()} — {labelled(event)}{who}")
     return lines

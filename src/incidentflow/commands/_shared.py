@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
+from incidentflow.errors import IncidentError
+from incidentflow.model.config import Config
 from incidentflow.model.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # The forms every time option takes (--started-at, --detected-at, --at), as the README says.
 TIME_FORMS = (
@@ -35,6 +40,41 @@ def open_workspace() -> Workspace:
 def now() -> dt.datetime:
     """The current time, timezone-aware (UTC); commands convert it to the configured zone."""
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def at_option(what: str) -> Callable[[F], F]:
+    """The `--at TIME` option of a command that records something in the timeline, for a
+    record kept after the fact (or a change made a few minutes before it was typed)."""
+    return click.option("--at", "at", help=f"When {what}: {TIME_FORMS} Default: now.")
+
+
+def event_time(
+    workspace: Workspace, incident_id: str, at: str | None, *, clock: dt.datetime
+) -> dt.datetime:
+    """The time ``--at`` gives (``clock`` without it), read as every time option is; for an
+    incident recorded after the fact a bare HH:MM is refused as ambiguous."""
+    if not at:
+        return clock
+    from incidentflow.model.incidents import evaluate
+    from incidentflow.model.times import parse_user_time
+
+    started = evaluate(workspace.tree, workspace.config, incident_id, only=[]).meta.time(
+        "started_at"
+    )
+    return parse_user_time(at, now=clock, tz=workspace.config.tz(), option="--at", started=started)
+
+
+def level_names(config: Config, given: tuple[str, ...]) -> tuple[str, ...]:
+    """The configured names of the severities ``given`` by name or alias, in any case (`sev1`,
+    `P0`), as `new` and `set` take them; an unknown one is an error, never an empty answer."""
+    names = []
+    for value in given:
+        level = config.severity(value)
+        if level is None:
+            known = ", ".join(config.severity_names)
+            raise IncidentError(f"severity {value!r} is not one of {known}")
+        names.append(level.name)
+    return tuple(names)
 
 
 def echo_json(data: Any) -> None:

@@ -30,7 +30,8 @@ def command(ctx: click.Context, check_only: bool) -> None:
             return
         click.echo(f"{path} is out of date; run: incident index")
         ctx.exit(int(ExitCode.FAILED))
+    existed = index_path(workspace.config).exists()
     if update_index(workspace.config):
-        click.echo(f"updated {path}")
+        click.echo(f"{'updated' if existed else 'created'} {path}")
     else:
         click.echo(f"{path} is up to date", err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._complete import incident_ids
-from incidentflow.commands._shared import now, open_workspace
+from incidentflow.commands._shared import at_option, event_time, now, open_workspace
 from incidentflow.workflow.amend import RELATIONS, link_incidents
 
 
@@ -22,8 +22,11 @@ from incidentflow.workflow.amend import RELATIONS, link_incidents
     help="How this incident relates to OTHER; OTHER gets the inverse.",
 )
 @click.option("--reason", help="Why they are linked; logged with the link.")
+@at_option("they were linked")
 @click.option("--author", help="Who linked them; default: your git user.name.")
-def command(args: tuple[str, ...], relation: str, reason: str | None, author: str | None) -> None:
+def command(
+    args: tuple[str, ...], relation: str, reason: str | None, at: str | None, author: str | None
+) -> None:
     """Link this incident to OTHER; OTHER's incident.yaml gets the inverse link.
 
     Both ids must exist. `--as caused-by` here writes `causes` there, `duplicate-of` writes
@@ -52,7 +55,7 @@ def command(args: tuple[str, ...], relation: str, reason: str | None, author: st
         relation,
         reason=reason,
         author=author or workspace.git.user_name(),
-        at=now(),
+        at=event_time(workspace, chosen, at, clock=now()),
     )
     for line in lines:
         click.echo(line)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from incidentflow.commands._complete import severities
-from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.commands._shared import echo_json, level_names, now, open_workspace
 from incidentflow.workflow.listing import Row, list_rows
 
 
@@ -38,7 +38,11 @@ def command(only_open: bool, severities: tuple[str, ...], overdue: bool, as_json
     """
     workspace = open_workspace()
     rows = list_rows(
-        workspace, now=now(), only_open=only_open, severities=severities, overdue_only=overdue
+        workspace,
+        now=now(),
+        only_open=only_open,
+        severities=level_names(workspace.config, severities),
+        overdue_only=overdue,
     )
     if as_json:
         echo_json([row.as_dict() for row in rows])

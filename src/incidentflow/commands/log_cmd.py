@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._complete import first_of_id_and_text
-from incidentflow.commands._shared import TIME_FORMS, now, open_workspace
-from incidentflow.model.incidents import evaluate
-from incidentflow.model.times import parse_user_time
+from incidentflow.commands._shared import at_option, event_time, now, open_workspace
 from incidentflow.workflow.logbook import MILESTONE_NAMES, log_entry
 
 
@@ -17,11 +15,7 @@ from incidentflow.workflow.logbook import MILESTONE_NAMES, log_entry
 @click.argument(
     "args", nargs=-1, required=True, metavar="[ID] TEXT", shell_complete=first_of_id_and_text
 )
-@click.option(
-    "--at",
-    "at",
-    help=f"When it happened: {TIME_FORMS} Default: now.",
-)
+@at_option("it happened")
 @click.option(
     "--milestone", type=click.Choice(MILESTONE_NAMES), help="Also set this time in incident.yaml."
 )
@@ -46,14 +40,7 @@ def command(
     workspace = open_workspace()
     chosen = workspace.resolve_id(query, cwd=Path.cwd())
     clock = now()
-    when = clock
-    if at:
-        started = evaluate(workspace.tree, workspace.config, chosen, only=[]).meta.time(
-            "started_at"
-        )
-        when = parse_user_time(
-            at, now=clock, tz=workspace.config.tz(), option="--at", started=started
-        )
+    when = event_time(workspace, chosen, at, clock=clock)
     lines = log_entry(
         workspace,
         chosen,

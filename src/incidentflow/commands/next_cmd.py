@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._complete import incident_ids
-from incidentflow.commands._shared import now, open_workspace, shown_path
+from incidentflow.commands._shared import at_option, event_time, now, open_workspace, shown_path
 from incidentflow.workflow.scaffold import Override, scaffold_next_stage
 
 
@@ -19,7 +19,8 @@ from incidentflow.workflow.scaffold import Override, scaffold_next_stage
     help="Start the next stage although the current one does not meet its goal; "
     "the reason, who and when are logged and kept in the new stage's front matter.",
 )
-def command(incident_id: str | None, override: str | None) -> None:
+@at_option("the override was decided")
+def command(incident_id: str | None, override: str | None, at: str | None) -> None:
     """Scaffold the next stage file, with its AI prompt pre-filled, and print its path.
 
     Refuses (exit 1, listing what is missing as path:line: message) until every stage
@@ -41,7 +42,8 @@ def command(incident_id: str | None, override: str | None) -> None:
     notes: list[str] = []
     request = None
     if override is not None:
-        request = Override(override, author=workspace.git.user_name(), at=now())
+        when = event_time(workspace, chosen, at, clock=now())
+        request = Override(override, author=workspace.git.user_name(), at=when)
     path = scaffold_next_stage(workspace, chosen, notes=notes, override=request)
     for note in notes:
         click.echo(note, err=True)

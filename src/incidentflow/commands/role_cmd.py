@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._complete import id_or
-from incidentflow.commands._shared import now, open_workspace
+from incidentflow.commands._shared import at_option, event_time, now, open_workspace
 from incidentflow.workflow.amend import assign_role
 
 
@@ -20,8 +20,9 @@ from incidentflow.workflow.amend import assign_role
     shell_complete=id_or(roles_first=True),
 )
 @click.option("--reason", help="Why (a handoff at shift end, say); logged with it.")
+@at_option("the role changed hands")
 @click.option("--author", help="Who made the change; default: your git user.name.")
-def command(args: tuple[str, ...], reason: str | None, author: str | None) -> None:
+def command(args: tuple[str, ...], reason: str | None, at: str | None, author: str | None) -> None:
     """Give ROLE to PERSON (`nobody` frees it); the handoff is logged in timeline.md.
 
     Roles are configured (`roles:` in .incident.yaml; default commander, scribe, comms,
@@ -50,7 +51,7 @@ def command(args: tuple[str, ...], reason: str | None, author: str | None) -> No
         person,
         reason=reason,
         author=author or workspace.git.user_name(),
-        at=now(),
+        at=event_time(workspace, chosen, at, clock=now()),
     )
     for line in lines:
         click.echo(line)

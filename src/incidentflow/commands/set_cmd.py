@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._complete import id_or
-from incidentflow.commands._shared import now, open_workspace
+from incidentflow.commands._shared import at_option, event_time, now, open_workspace
 from incidentflow.workflow.amend import FIELDS, set_field
 
 
@@ -18,8 +18,11 @@ from incidentflow.workflow.amend import FIELDS, set_field
 @click.option("--reason", required=True, help="Why it changed; logged with the change.")
 @click.option("--add", "mode", flag_value="add", help="services: add these to the list.")
 @click.option("--remove", "mode", flag_value="remove", help="services: take these off the list.")
+@at_option("it changed")
 @click.option("--author", help="Who changed it; default: your git user.name.")
-def command(args: tuple[str, ...], reason: str, mode: str | None, author: str | None) -> None:
+def command(
+    args: tuple[str, ...], reason: str, mode: str | None, at: str | None, author: str | None
+) -> None:
     """Change the severity, title, commander or services, logging old, new and why.
 
     The change is written to incident.yaml (comments and layout kept) and to timeline.md as
@@ -44,7 +47,7 @@ def command(args: tuple[str, ...], reason: str, mode: str | None, author: str | 
         values,
         reason=reason,
         author=author or workspace.git.user_name(),
-        at=now(),
+        at=event_time(workspace, chosen, at, clock=now()),
         mode=mode or "replace",
     )
     for line in lines:
@@ -58,7 +61,16 @@ def _split(args: tuple[str, ...]) -> tuple[str | None, str, list[str]]:
     else:
         query, rest = args[0], list(args[1:])
     if not rest or rest[0] not in FIELDS:
-        raise click.UsageError(f"name the field to set: one of {', '.join(FIELDS)}")
+        from difflib import get_close_matches
+
+        known = ", ".join(FIELDS)
+        for typed in [*rest[:1], args[0]]:  # `set ID sevrity …` or `set sevrity …`
+            close = get_close_matches(typed.casefold(), FIELDS, n=1)
+            if close:
+                raise click.UsageError(
+                    f"unknown field {typed!r}; did you mean {close[0]}? ({known})"
+                )
+        raise click.UsageError(f"name the field to set: one of {known}")
     if len(rest) < 2:
         raise click.UsageError(f"give the new {rest[0]}")
     return query, rest[0], rest[1:]

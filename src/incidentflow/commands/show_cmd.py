@@ -130,7 +130,9 @@ def command(incident_id: str | None, as_json: bool) -> None:
     for relation, others in meta.links.items():
         click.echo(f"  {relation.replace('_', ' '):<10} {', '.join(others)}")
     if due is not None:
-        when = due[0].astimezone(workspace.config.tz()).strftime("%H:%M %Z")
+        local = due[0].astimezone(workspace.config.tz())
+        today = clock.astimezone(workspace.config.tz()).date()
+        when = local.strftime("%H:%M %Z" if local.date() == today else "%Y-%m-%d %H:%M %Z")
         state = f"OVERDUE since {when}" if due[1] else f"due by {when}"
         click.echo(f"  update     {state} (incident update TEXT)")
     ending = {span.end: span for span in spans(meta)}
@@ -142,7 +144,7 @@ def command(incident_id: str | None, as_json: bool) -> None:
             took = f"  ({format_duration(span.length)} to {span.verb}: {span.base})"
         click.echo(f"  {key:<13}{value.isoformat() if value else '-'}{took}")
     age = report.age(clock)
-    if age is not None and report.is_open:
+    if age is not None and report.is_open and meta.time("resolved_at") is None:
         click.echo(f"  open for   {format_duration(age)}")
     click.echo("")
     for result in report.stages:

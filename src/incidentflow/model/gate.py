@@ -88,6 +88,13 @@ def overridden(report: IncidentReport) -> dict[str, StageResult]:
     return found
 
 
+def _listed(messages: list[str], shown: int = 3) -> str:
+    """``messages`` in one line: all of a few, else the first ``shown`` and how many more."""
+    head = "; ".join(messages[:shown])
+    more = len(messages) - shown
+    return f"{head}; and {more} more (incident show lists them)" if more > 0 else head
+
+
 def override_warnings(report: IncidentReport) -> list[Problem]:
     """What each overridden stage still lacks, as one warning per override."""
     warnings = []
@@ -103,8 +110,8 @@ def override_warnings(report: IncidentReport) -> list[Problem]:
                 later.path,
                 override.line,
                 f"warning: {later.stage.key} started before {key} met its goal (override by "
-                f"{override.by}: {override.reason}); {key} still lacks {len(lacking)}: "
-                f"{lacking[0].message}",
+                f"{override.by}: {override.reason}); {key} still lacks "
+                + _listed([problem.message for problem in lacking]),
             )
         )
     return warnings

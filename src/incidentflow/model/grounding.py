@@ -292,7 +292,7 @@ class Resolver:
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
                 return f"`{_shown(ref.text)}` does not exist in {where}{hint}"
         if blob is None:
-            return f"`{_shown(ref.text)}` does not exist in {where}"
+            return f"`{_shown(ref.text)}` does not exist in {where}{_moved_hint(ref, revision)}"
         if ref.start is None:
             return None
         if blob.is_dir:
@@ -303,6 +303,16 @@ class Resolver:
         if ref.end > blob.lines:
             return f"`{_shown(ref.text)}` is past the end of {path} ({blob.lines} lines in {where})"
         return None
+
+
+def _moved_hint(ref: CodeRef, revision: Revision | WorkingFiles) -> str:
+    """For a path that is not there, the tracked paths whose file names look like it: a
+    file renamed or moved since (cite the old code as `<commit>:path:line`)."""
+    if not isinstance(revision, Revision):
+        return ""
+    assert ref.path is not None
+    close = [p for p in revision.closest(posixpath.basename(ref.path.rstrip("/"))) if p != ref.path]
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def _shown(text: str, width: int = 80) -> str:

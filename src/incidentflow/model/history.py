@@ -202,7 +202,8 @@ def role_holders(
     meta: Metadata, entries: list[Entry], roles: tuple[str, ...]
 ) -> list[tuple[str, str, dt.datetime | None, dt.datetime | None]]:
     """Who held which role when: (role, person, from, until), ``None`` for the incident's
-    start and for now. A role nobody held is left out."""
+    start and, while it is unresolved, for now (a resolved incident's last holders held
+    their role until it was resolved). A role nobody held is left out."""
     changes: dict[str, list[Change]] = {}
     for role, change in role_changes(entries):
         changes.setdefault(role, []).append(change)
@@ -216,7 +217,7 @@ def role_holders(
                 held.append((role, person, since, change.time))
             person, since = change.new, change.time
         if person:
-            held.append((role, person, since, None))
+            held.append((role, person, since, meta.time("resolved_at")))
     return held
 
 

@@ -129,6 +129,7 @@ def create_incident(
             author=author,
             now=now.astimezone(tz),
             after=retrospective,
+            started=started.astimezone(tz),
         ),
         stages.TRIAGE.filename: render_stage_file(
             workspace, report, stages.TRIAGE, prompt=prompt.text
@@ -137,7 +138,15 @@ def create_incident(
     return _publish_directory(config.incidents_path, incident_id, files)
 
 
-def _timeline(title: str, *, severity: str, author: str, now: dt.datetime, after: bool) -> str:
+def _timeline(
+    title: str,
+    *,
+    severity: str,
+    author: str,
+    now: dt.datetime,
+    after: bool,
+    started: dt.datetime,
+) -> str:
     """A new `timeline.md`. Opening the incident (as ``severity``, with its type) is its
     first event, unless it is recorded
     after the fact: then the opening is no part of the response, and a note says when the
@@ -151,7 +160,7 @@ def _timeline(title: str, *, severity: str, author: str, now: dt.datetime, after
         return head + (
             f"<!-- Recorded after the fact on {now.date().isoformat()} by {author}, as "
             f"{severity}. Log what happened at the times it happened: "
-            "incident log TEXT --at 2026-11-25T14:07 -->\n"
+            f"incident log TEXT --at {started.date().isoformat()}T14:07 -->\n"
         )
     return head + format_entry(now, f"Incident opened as {severity}: {title}", author) + "\n"
 
