@@ -14,7 +14,7 @@ from incidentflow.model.config import load_config
         (
             "colour: blue\n",
             ".incident.yaml:1: unknown key 'colour' (known keys: incidents_dir, changelog, "
-            "timezone, severities, roles, types, recent_changes, templates_dir, ai, stages)",
+            "timezone, severities, roles, types, recent_changes, templates_dir, ai, actions, stages)",
         ),
         (
             "timezone: Mars/Olympus\n",

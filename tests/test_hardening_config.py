@@ -34,7 +34,7 @@ def opened(repo: Repo) -> Repo:
     return repo
 
 
-KNOWN_KEYS = "incidents_dir, changelog, timezone, severities, roles, types, recent_changes, templates_dir, ai, stages"
+KNOWN_KEYS = "incidents_dir, changelog, timezone, severities, roles, types, recent_changes, templates_dir, ai, actions, stages"
 
 # --- .incident.yaml -------------------------------------------------------------------------
 

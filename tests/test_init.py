@@ -138,6 +138,7 @@ def test_config_lists_the_defaults_commented_out(repo: Repo) -> None:
         "recent_changes",
         "templates_dir",
         "ai",
+        "actions",
         "stages",
     }
 

@@ -156,5 +156,7 @@ def test_actions_across_postmortems(repo: Repo) -> None:
         "Load test checkout",
     ]
     table = incident("actions", "--today", "2026-12-31").stdout.splitlines()
-    assert table[0].split() == ["INCIDENT", "OWNER", "DUE", "TYPE", "STATE", "ACTION"]
+    assert table[0].split() == [
+        "INCIDENT", "OWNER", "DUE", "TYPE", "STATE", "STATUS", "FIXED", "BY", "TICKET", "ACTION"
+    ]  # fmt: skip
     assert "OVERDUE" in table[4] and "Load test checkout" in table[4]

@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from incidentflow.commands._shared import echo_json, now, open_workspace
-from incidentflow.reports.actions import action_items
+from incidentflow.reports.actions import ActionItem, action_items
 
 
 @click.command("actions")
@@ -17,11 +17,24 @@ from incidentflow.reports.actions import action_items
 @click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this date."
 )
-def command(owner: str | None, overdue: bool, as_json: bool, today: dt.datetime | None) -> None:
-    """List action items from every postmortem: incident, action, owner, due, type, overdue.
+def command(
+    owner: str | None,
+    overdue: bool,
+    as_json: bool,
+    today: dt.datetime | None,
+) -> None:
+    """List action items from every postmortem: incident, owner, due, type, state, the
+    status as written, the fixing commit and its date, the ticket, the action.
 
-    A row is done when its Status column says done (or closed/fixed/✅) or its action
-    starts with [x]; overdue means due before today and not done.
+    A row is done when its Status says so (done, Done ✅, fixed, closed, [x], in any case)
+    or its action starts with [x]; any other status is shown as written. Overdue means due
+    before today and not done. A commit in the Status ("done in 1a2b3c4") is the fix; a
+    Ticket column (#123, PROJ-45, a URL) records the issue.
+
+    \b
+    Examples:
+      incident actions --overdue
+      incident actions --owner @ana --json
     """
     workspace = open_workspace()
     day = today.date() if today else now().astimezone(workspace.config.tz()).date()
@@ -29,21 +42,29 @@ def command(owner: str | None, overdue: bool, as_json: bool, today: dt.datetime 
     if as_json:
         echo_json([item.as_dict() for item in items])
         return
-    headers = ("INCIDENT", "OWNER", "DUE", "TYPE", "STATE", "ACTION")
-    rows = [
-        (
-            i.incident,
-            i.owner or "-",
-            i.due or "-",
-            i.type or "-",
-            _state(i.done, i.overdue),
-            i.action,
-        )
-        for i in items
-    ]
+    headers = ("INCIDENT", "OWNER", "DUE", "TYPE", "STATE", "STATUS", "FIXED BY", "TICKET")
+    rows = [(*_cells(i), i.action) for i in items]
     widths = [max([len(h)] + [len(r[n]) for r in rows]) for n, h in enumerate(headers)]
-    for row in [headers, *rows]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for row in [(*headers, "ACTION"), *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, [*widths, 0], strict=True)).rstrip())
+
+
+def _cells(item: ActionItem) -> tuple[str, ...]:
+    fixed = "-"
+    if item.fixed_by and item.commit_date:
+        fixed = f"{item.fixed_by[:10]} {item.commit_date[:10]}"
+    elif item.commits:
+        fixed = f"{item.commits[0]} (not here)"
+    return (
+        item.incident,
+        item.owner or "-",
+        item.due or "-",
+        item.type or "-",
+        _state(item.done, item.overdue),
+        item.status or "-",
+        fixed,
+        item.ticket or "-",
+    )
 
 
 def _state(done: bool, overdue: bool) -> str:

@@ -466,6 +466,22 @@ class Git:
         )
         return out.strip() or None
 
+    def commit_summary(self, name: str) -> tuple[str, str, str] | None:
+        """A commit's full id, committer date (ISO 8601) and subject; None if ``name`` names
+        no commit here."""
+        out = self.run(
+            "log",
+            "-1",
+            "--no-walk",
+            "--format=%H%x00%cI%x00%s",
+            "--end-of-options",
+            f"{name}^{{commit}}",
+            "--",
+            check=False,
+        )
+        parts = out.strip("\n").split("\x00")
+        return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
     def merge_base(self, first: str, second: str) -> str | None:
         """The best common ancestor of two commits; None when their histories do not meet."""
         out = self.run("merge-base", "--end-of-options", first, second, check=False)

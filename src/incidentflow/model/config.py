@@ -221,6 +221,7 @@ class Config(Record):
         "changelog_format",
         "changelog_section",
         "changelog_type",
+        "done_needs_commit",
         "excerpt_lines",
         "incidents_dir",
         "max_prompt_chars",
@@ -256,6 +257,7 @@ class Config(Record):
         max_prompt_chars: int = 24_000,
         excerpt_lines: int = 80,
         stage_rules: dict[str, StageRules] | None = None,
+        done_needs_commit: bool = False,
     ) -> None:
         self.root = root
         self.incidents_dir = incidents_dir
@@ -285,6 +287,8 @@ class Config(Record):
         self.max_prompt_chars = max_prompt_chars
         self.excerpt_lines = excerpt_lines
         self.stage_rules = _default_rules() if stage_rules is None else stage_rules
+        # An action item marked done must cite a commit that resolves (`incident check`).
+        self.done_needs_commit = done_needs_commit
 
     @property
     def severity_names(self) -> tuple[str, ...]:
@@ -445,6 +449,7 @@ class _Reader:
                 "templates_dir": self.path(top, "templates_dir", "templates_dir")
             },
             "ai": lambda _: self.ai(top),
+            "actions": lambda _: self.actions(top),
             "stages": lambda _: {"stage_rules": self.stages(top)},
         }
         values: dict[str, Any] = {}
@@ -675,6 +680,23 @@ class _Reader:
                     f"unknown key ai.{brief(key, quoted=False)} "
                     "(known: model, max_prompt_chars, excerpt_lines)",
                 )
+        return values
+
+    def actions(self, top: Any) -> dict[str, Any]:
+        node = self.mapping(top["actions"], "actions", top, "actions")
+        values: dict[str, Any] = {}
+        for key in node:
+            if key != "done_needs_commit":
+                raise self.fail(
+                    node,
+                    key,
+                    f"unknown key actions.{brief(key, quoted=False)} (known: done_needs_commit)",
+                )
+            if not isinstance(node[key], bool):
+                raise self.fail(
+                    node, key, f"actions.done_needs_commit must be true or false{_not_a(node[key])}"
+                )
+            values["done_needs_commit"] = node[key]
         return values
 
     def stages(self, top: Any) -> dict[str, StageRules]:

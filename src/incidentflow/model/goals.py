@@ -13,6 +13,7 @@ from incidentflow.files.markdown_sections import Document, Section, without_draf
 from incidentflow.files.tables import first_table
 from incidentflow.files.textfile import conflict_marker_line
 from incidentflow.files.yamlio import key_line, load_safe
+from incidentflow.model.action_status import done_rows, evidence_refs, status_is_done, unproven
 from incidentflow.model.coderefs import CodeRef, find_refs
 from incidentflow.model.config import StageRules
 from incidentflow.model.generated import TIMELINE_BLOCK, find_block, staleness, timeline_facts
@@ -26,7 +27,6 @@ from incidentflow.model.timeline import decode_timeline
 from incidentflow.records import Record
 
 ACTION_COLUMNS = ("Action", "Owner", "Due", "Type")
-DONE_WORDS = frozenset({"done", "closed", "complete", "completed", "fixed", "resolved", "x", "✅"})
 # Who owns an action item that nobody owns.
 _NO_OWNER = frozenset(
     {
@@ -43,6 +43,7 @@ class StageContext(Record):
     """What a stage check needs besides the stage file itself."""
 
     __slots__ = (
+        "done_needs_commit",
         "incident_id",
         "meta",
         "meta_path",
@@ -64,6 +65,7 @@ class StageContext(Record):
         resolver: Resolver | None = None,
         timeline: Callable[[], bytes | None] = lambda: None,
         timezone: str = "UTC",
+        done_needs_commit: bool = False,
     ) -> None:
         self.incident_id = incident_id
         self.meta = meta
@@ -73,6 +75,7 @@ class StageContext(Record):
         self.resolver = resolver
         self.timeline = timeline  # reads `timeline.md`, for a generated block's facts
         self.timezone = timezone
+        self.done_needs_commit = done_needs_commit  # actions.done_needs_commit
 
 
 def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext) -> list[Problem]:
@@ -128,6 +131,8 @@ def check_stage(stage: Stage, doc: Document, *, path: str, context: StageContext
             context, "resolved_at", "the postmortem needs the incident resolved"
         )
         problems += _action_items(doc, path=path, rules=rules, severity=context.meta.severity)
+        if context.done_needs_commit and context.resolver is not None:
+            problems += _unproven(doc, path=path, context=context)
         problems += _generated(doc, path=path, context=context)
         problems += _one_paragraph(doc.section("Changelog entry"), path=path)
     return sorted(problems, key=lambda p: (p.path, p.line or 0))
@@ -301,6 +306,20 @@ def _grounding(doc: Document, *, path: str, context: StageContext) -> list[Probl
     ]
 
 
+def _unproven(doc: Document, *, path: str, context: StageContext) -> list[Problem]:
+    """Rows marked done that cite no commit resolving as references do
+    (`actions.done_needs_commit`)."""
+    resolver = context.resolver
+    assert resolver is not None
+    started = context.meta.time("started_at")
+
+    def resolves(sha: str, line: int) -> bool:
+        ref = CodeRef(sha, line, commit=sha)
+        return resolver.judge(ref, path=path, line=line, started=started).reason is None
+
+    return unproven(done_rows(doc), path=path, resolves=resolves)
+
+
 def reference_verdicts(
     doc: Document, *, path: str, resolver: Resolver, started: dt.datetime | None
 ) -> list[tuple[CodeRef, Verdict]]:
@@ -316,13 +335,14 @@ def document_refs(doc: Document) -> list[CodeRef]:
 
     Only the sections: what comes before the first one is the tool's own (the title, the
     goal, the prompt quoting earlier stages in a fence), and skipping it saves scanning the
-    largest block of every stage file.
+    largest block of every stage file. The commits an action item cites as its evidence
+    without backticks (`done in 1a2b3c4`) are references too (see `action_status`).
     """
     refs: list[CodeRef] = []
     for section in doc.sections:
         if "`" in section.body:
             refs += find_refs(section.body, first_line=section.body_line)
-    return refs
+    return refs + evidence_refs(doc)
 
 
 def _action_items(doc: Document, *, path: str, rules: StageRules, severity: str) -> list[Problem]:
@@ -439,7 +459,7 @@ def _shorten(text: str, width: int = 40) -> str:
 
 
 def row_is_done(cells: dict[str, str]) -> bool:
-    """An action item is done when its Status column says so or its action is checked `[x]`."""
+    """An action item is done when its Status column says so (read generously, see
+    `action_status`) or its action is checked `[x]`."""
     lowered = {name.casefold(): value for name, value in cells.items()}
-    status = lowered.get("status", "").strip().casefold()
-    return status in DONE_WORDS or lowered.get("action", "").lstrip().lower().startswith("[x]")
+    return status_is_done(lowered.get("status", ""), lowered.get("action", ""))

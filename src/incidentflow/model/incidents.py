@@ -215,6 +215,7 @@ def evaluate(
             resolver=resolver,
             timeline=lambda: snapshot.read(f"{directory}/{TIMELINE_NAME}"),
             timezone=config.timezone,
+            done_needs_commit=config.done_needs_commit,
         )
         doc = parse(text)
         problems = check_stage(stage, doc, path=path, context=context)

@@ -6,6 +6,8 @@ import datetime as dt
 
 from incidentflow.files.markdown_sections import meaningful_text, without_drafts_and_comments
 from incidentflow.files.tables import first_table
+from incidentflow.git.repo import Git
+from incidentflow.model.action_status import evidence
 from incidentflow.model.goals import ACTION_COLUMNS, row_is_done
 from incidentflow.model.incidents import StageResult, evaluate
 from incidentflow.model.stages import POSTMORTEM
@@ -16,7 +18,24 @@ from incidentflow.records import Record
 class ActionItem(Record):
     """One row of a postmortem's Action items table."""
 
-    __slots__ = ("action", "done", "due", "incident", "line", "overdue", "owner", "path", "type")
+    __slots__ = (
+        "action",
+        "commit_date",
+        "commits",
+        "done",
+        "due",
+        "fixed_by",
+        "incident",
+        "incident_title",
+        "line",
+        "overdue",
+        "owner",
+        "path",
+        "refs",
+        "status",
+        "ticket",
+        "type",
+    )
 
     def __init__(
         self,
@@ -30,6 +49,10 @@ class ActionItem(Record):
         overdue: bool,
         path: str,
         line: int,
+        status: str = "",
+        ticket: str = "",
+        commits: tuple[str, ...] = (),
+        refs: tuple[str, ...] = (),
     ) -> None:
         self.incident = incident
         self.action = action
@@ -40,12 +63,28 @@ class ActionItem(Record):
         self.overdue = overdue
         self.path = path
         self.line = line
+        self.status = status  # as written, whatever it says
+        self.ticket = ticket  # `#123`, `PROJ-45`, a URL; empty when none is recorded
+        self.commits = commits  # the commits the row cites, as written
+        self.refs = refs  # the code references it cites
+        self.incident_title = ""  # set by `action_items`
+        self.fixed_by: str | None = None  # the first cited commit that resolves (full id)
+        self.commit_date: str | None = None  # its committer date
+
+    def resolve(self, git: Git) -> None:
+        """Look the cited commits up: the first one in this repository is the fix."""
+        for name in self.commits:
+            found = git.commit_summary(name)
+            if found is not None:
+                self.fixed_by, self.commit_date = found[0], found[1]
+                return
 
 
 def action_items(
     workspace: Workspace, *, today: dt.date, owner: str | None = None, overdue_only: bool = False
 ) -> list[ActionItem]:
-    """Rows from every postmortem (drafts ignored), oldest incident first.
+    """Rows from every postmortem (drafts ignored), oldest incident first, their cited
+    commits looked up in the repository.
 
     Overdue means: due before ``today`` and not marked done.
     """
@@ -59,6 +98,8 @@ def action_items(
                 continue
             if overdue_only and not item.overdue:
                 continue
+            item.resolve(workspace.git)
+            item.incident_title = report.meta.title
             items.append(item)
     return items
 
@@ -80,6 +121,7 @@ def postmortem_items(
         cells = {name.casefold(): meaningful_text(value) for name, value in row.cells.items()}
         values = {column: cells.get(column.casefold(), "") for column in ACTION_COLUMNS}
         done = row_is_done(row.cells)
+        cited = evidence({name: meaningful_text(value) for name, value in row.cells.items()})
         items.append(
             ActionItem(
                 incident=incident_id,
@@ -91,6 +133,10 @@ def postmortem_items(
                 overdue=not done and _before(values["Due"], today),
                 path=result.path,
                 line=row.line,
+                status=cells.get("status", ""),
+                ticket=cited.ticket,
+                commits=cited.commits,
+                refs=tuple(ref.text for ref in cited.refs),
             )
         )
     return items

@@ -92,10 +92,19 @@ class Duration(Record):
 class ActionRow(Record):
     """An action item from the postmortem's table."""
 
-    __slots__ = ("action", "done", "due", "overdue", "owner", "type")
+    __slots__ = ("action", "done", "due", "overdue", "owner", "status", "ticket", "type")
 
     def __init__(
-        self, *, action: str, owner: str, due: str, type: str, done: bool, overdue: bool
+        self,
+        *,
+        action: str,
+        owner: str,
+        due: str,
+        type: str,
+        done: bool,
+        overdue: bool,
+        status: str = "",
+        ticket: str = "",
     ) -> None:
         self.action = action
         self.owner = owner
@@ -103,11 +112,32 @@ class ActionRow(Record):
         self.type = type
         self.done = done
         self.overdue = overdue
+        self.status = status  # the Status cell as written: "in progress" is kept and shown
+        self.ticket = ticket
 
     @property
     def state(self) -> str:
         """`done`, `overdue` or `open`."""
         return "done" if self.done else ("overdue" if self.overdue else "open")
+
+    @property
+    def said(self) -> str:
+        """The status as written when it says more than the state (`in progress`, `Done ✅`);
+        empty when it only says the state (`open` of an open or overdue item, `done` of a
+        done one)."""
+        said = self.status.strip().casefold()
+        if said in ("", "-", self.state) or (not self.done and said in _SAYS_OPEN):
+            return ""
+        return self.status
+
+    @property
+    def shown(self) -> str:
+        """The state, with the status as written when it says more (`open: in progress`)."""
+        return f"{self.state}: {self.said}" if self.said else self.state
+
+
+# Statuses that say no more than that an item is not done.
+_SAYS_OPEN = frozenset({"open", "todo", "to do", "[ ]"})
 
 
 class Digest(Record):
@@ -318,6 +348,8 @@ def _actions(result: StageResult | None, *, today: dt.date) -> tuple[ActionRow, 
             type=item.type,
             done=item.done,
             overdue=item.overdue,
+            status=item.status,
+            ticket=item.ticket,
         )
         for item in items
         if any((item.action, item.owner, item.due, item.type))

@@ -80,6 +80,8 @@ def _html_parts(digest: Digest, config: Config) -> dict[str, Any]:
                 "due": row.due,
                 "type": row.type,
                 "state": row.state,
+                "shown": row.shown,
+                "ticket": row.ticket,
             }
             for row in digest.actions
         ],

@@ -13,12 +13,15 @@ from typing import Any
 
 from incidentflow.files.yamlio import key_line
 from incidentflow.git.snapshot import WorkingTree
-from incidentflow.model.coderefs import parse_ref
+from incidentflow.model.action_status import DoneRow, done_rows, unproven
+from incidentflow.model.coderefs import CodeRef, parse_ref
 from incidentflow.model.gate import commit_blockers, override_warnings
 from incidentflow.model.goals import document_refs
+from incidentflow.model.grounding import Resolver
 from incidentflow.model.incidents import evaluate, incident_dir
 from incidentflow.model.metadata import METADATA_NAME
 from incidentflow.model.problems import Problem
+from incidentflow.model.stages import POSTMORTEM
 from incidentflow.model.workspace import Workspace
 from incidentflow.speed.evalcache import ContentCache
 
@@ -39,7 +42,7 @@ def check_incidents(
         found = cache.results("check", directories, lambda i, tree: _evaluate(workspace, i, tree))
         reasons: dict[str, str | None] = {}  # by reference text: HEAD is the same for all
         for incident_id in incident_ids:
-            found_problems, refs, started_at, found_warnings, links = found[incident_id]
+            found_problems, refs, started_at, found_warnings, links, done = found[incident_id]
             started = dt.datetime.fromisoformat(started_at) if started_at else None
             own = [
                 Problem(path, line, message, incomplete)
@@ -61,6 +64,8 @@ def check_incidents(
                     verdict = resolver.judge(ref, path=path, line=line, started=started)
                     if verdict.reason:
                         own.append(Problem(path, line, f"code reference {verdict.reason}"))
+            for path, rows in done:
+                own += _unproven(path, rows, resolver=resolver, started=started)
             problems += sorted(own, key=lambda p: (p.path, p.line or 0)) if len(own) > 1 else own
         cache.save()
     finally:
@@ -70,13 +75,18 @@ def check_incidents(
 
 def _evaluate(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list[Any]:
     """The cacheable part of a check: problems from the files alone, the refs to resolve (of
-    every stage) and the start time their fallback needs (a list of the three: it is stored
-    in the cache as JSON)."""
+    every stage), the start time their fallback needs, the warnings, the links to look up,
+    and the action items marked done whose commits must resolve (with
+    `actions.done_needs_commit`): a list, as it is stored in the cache as JSON."""
     report = evaluate(tree, workspace.config, incident_id)
     refs: list[list[Any]] = []
+    done: list[list[Any]] = []
     for result in report.stages:
         if result.exists and result.text:
             refs += [[result.path, ref.line, ref.text] for ref in document_refs(result.doc)]
+            if result.stage is POSTMORTEM and workspace.config.done_needs_commit:
+                rows = [[r.line, r.action, list(r.commits)] for r in done_rows(result.doc)]
+                done.append([result.path, rows])
     started = report.meta.time("started_at")
     links = []
     if report.meta.links:
@@ -93,7 +103,21 @@ def _evaluate(workspace: Workspace, incident_id: str, tree: WorkingTree) -> list
         started.isoformat() if started else None,
         [[p.path, p.line, p.message] for p in override_warnings(report)],
         links,
+        done,
     ]
+
+
+def _unproven(
+    path: str, rows: list[list[Any]], *, resolver: Resolver, started: dt.datetime | None
+) -> list[Problem]:
+    """Rows marked done whose commits do not resolve (`actions.done_needs_commit`)."""
+
+    def resolves(sha: str, line: int) -> bool:
+        ref = CodeRef(sha, line, commit=sha)
+        return resolver.judge(ref, path=path, line=line, started=started).reason is None
+
+    found = [DoneRow(line, action, tuple(commits)) for line, action, commits in rows]
+    return unproven(found, path=path, resolves=resolves)
 
 
 def _dangling(links: list[list[Any]], known: set[str]) -> list[Problem]:

@@ -38,6 +38,8 @@ DEFAULT_CONFIG = """\
 # recent_changes: {window: 24h, max: 20}   # commits offered as rollback candidates
 # templates_dir: .incident-templates   # example; overrides stages/*.md.j2 and prompts/*.md.j2
 # ai: {model: gpt-4o-mini}             # example; without it, incident draft uses llm's default
+# actions:
+#   done_needs_commit: false       # true: a done action item must cite its fixing commit
 # stages:
 #   summary:
 #     required_sections: [What happened, When, Who was affected, How it was contained]
