@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
+import stat
+import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import HookRunner, Repo, incident
 from helpers_incident import app_file, build, new_incident
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from incidentflow.model.action_status import evidence, status_is_done
+from incidentflow.reports.actions import ActionItem
+from incidentflow.reports.exports import CSV_HEADER, gh_script
 
 HOSTILE = "Quote \"it\", cost $HOME and `$(touch pwned)` 'now'"
 SWITCH_ON = "actions:\n  done_needs_commit: true\n"
@@ -237,3 +247,177 @@ def test_a_wrong_switch_names_its_line(repo: Repo, text: str, message: str) -> N
     result = incident("list")
     assert result.exit_code == 2
     assert result.stderr == f"error: {message}\n"
+
+
+CSV_FIELDS = (
+    "summary", "description", "assignee", "due", "label1", "label2", "kind", "title", "body"
+)  # fmt: skip
+
+
+def test_csv_export_is_what_the_importers_read(tmp_path: Path, fixed: dict[str, str]) -> None:
+    out = tmp_path / "actions.csv"
+    result = incident("actions", "--export", "csv", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "../actions.csv\n"  # where it went, as `report -o` says
+    data = out.read_bytes()
+    assert data.startswith(b"Summary,Description,Assignee,Due date,Labels,Labels,Issue Type,")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    # Jira's importer needs Summary, maps the rest by name, takes one label a column; the
+    # tools that import CSV into GitHub issues read title, body, labels and assignee.
+    assert tuple(rows[0]) == CSV_HEADER
+    assert rows[0][:5] == ["Summary", "Description", "Assignee", "Due date", "Labels"]
+    assert {"title", "body"} <= {name.casefold() for name in rows[0]}
+    by_summary = {row[0]: dict(zip(CSV_FIELDS, row, strict=True)) for row in rows[1:]}
+    # Done items and the one with a ticket are left out.
+    assert sorted(by_summary) == sorted(["Alert on checkout error rate", HOSTILE])
+    alert = by_summary["Alert on checkout error rate"]
+    assert (alert["assignee"], alert["due"], alert["label1"], alert["label2"], alert["kind"]) == (
+        "",  # `bo` is a name, not a login: the description names the owner
+        "2026-11-20",
+        "incident",
+        "detect",
+        "Task",
+    )
+    assert alert["description"].splitlines()[:4] == [
+        "Alert on checkout error rate",
+        "",
+        f"Action item of incident {fixed['id']} (Checkout API 500s).",
+        f"Postmortem: {fixed['path']}:{line_of_alert(fixed)}",
+    ]
+    assert "Owner: bo; due 2026-11-20; type detect; status: in progress" in alert["description"]
+    assert (alert["title"], alert["body"]) == (alert["summary"], alert["description"])
+    assert by_summary[HOSTILE]["assignee"] == "octocat"
+
+
+def line_of_alert(fixed: dict[str, str]) -> int:
+    lines = Path(fixed["path"]).read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith("| Alert on"))
+
+
+def test_export_options_that_do_not_go_together(fixed: dict[str, str]) -> None:
+    both = incident("actions", "--export", "csv", "--json")
+    assert both.exit_code == 2
+    assert "--json and --export cannot be used together" in both.stderr
+    alone = incident("actions", "-o", "x.csv")
+    assert alone.exit_code == 2
+    assert "-o/--output needs --export" in alone.stderr
+    assert not Path("x.csv").exists()
+
+
+def stand_in_gh(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A stand-in for `gh`, because the real one needs the network: it records its argv
+    (each argument NUL-terminated, one call a line) and prints an issue URL as
+    `gh issue create` does. Returns the environment that finds it first, and the log."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    log = tmp_path / "calls"
+    fake = bin_dir / "gh"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f"printf '%s\\0' \"$@\" >> '{log}'\nprintf '\\n' >> '{log}'\n"
+        'if [ "$1" = issue ]; then echo https://github.com/shop/front/issues/7; fi\n'
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, log
+
+
+def run_script(
+    script: str, tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[str], list[list[str]]]:
+    """Check the script's syntax with `bash -n`, then run it against the stand-in `gh`."""
+    path = tmp_path / "issues.sh"
+    path.write_text(script, encoding="utf-8")
+    syntax = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+    assert syntax.returncode == 0, syntax.stderr
+    env, log = stand_in_gh(tmp_path)
+    log.unlink(missing_ok=True)
+    ran = subprocess.run(["bash", str(path)], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    calls = (
+        log.read_bytes().decode("utf-8", "surrogateescape").split("\0\n") if log.exists() else []
+    )
+    return ran, [call.split("\0") for call in calls if call]
+
+
+def flag(call: list[str], name: str) -> list[str]:
+    """Every value of ``--name=value`` in one recorded call."""
+    return [arg.removeprefix(f"--{name}=") for arg in call if arg.startswith(f"--{name}=")]
+
+
+def test_gh_script_quotes_every_value_and_skips_recorded_tickets(
+    repo: Repo, tmp_path: Path, fixed: dict[str, str]
+) -> None:
+    repo.git("remote", "add", "origin", "git@github.com:shop/front.git")
+    script = incident("actions", "--export", "gh").stdout
+    ran, calls = run_script(script, tmp_path)
+    assert not (tmp_path / "pwned").exists()
+    creates = [call for call in calls if call[:2] == ["issue", "create"]]
+    assert [flag(call, "title") for call in creates] == [
+        ["Alert on checkout error rate"],
+        [HOSTILE],
+    ]
+    alert, hostile = creates
+    assert flag(hostile, "assignee") == ["octocat"]
+    assert flag(alert, "assignee") == []  # `bo` is a name, not a login
+    assert flag(alert, "label") == ["incident", "detect"]
+    body = flag(hostile, "body")[0]
+    assert body.startswith(HOSTILE + "\n\n")
+    link = f"https://github.com/shop/front/blob/HEAD/{fixed['path']}#L{line_of(repo, fixed['path'], '| Quote')}"
+    assert f"Postmortem: {link}\n" in body
+    assert ["label", "create", "incident"] in calls
+    assert (
+        f"{fixed['path']}:{line_of_alert(fixed)}: https://github.com/shop/front/issues/7"
+        in ran.stdout
+    )
+
+    # Recording the tickets (in the Ticket column, or in the Status): the next export
+    # proposes nothing.
+    text = repo.read(fixed["path"])
+    text = text.replace("| in progress | |", "| in progress | #7 |")
+    text = text.replace("| not started | |", "| not started, #8 | |")
+    repo.write(fixed["path"], text)
+    again = incident("actions", "--export", "gh").stdout
+    assert "gh issue create" not in again
+    assert "every open action item records its ticket" in again
+    assert run_script(again, tmp_path)[1] == []
+    empty = incident("actions", "--export", "csv").stdout_bytes
+    assert empty == (",".join(CSV_HEADER) + "\r\n").encode()
+
+
+def item(action: str, owner: str, kind: str, status: str) -> ActionItem:
+    found = ActionItem(
+        incident="2026-11-25-x",
+        action=action,
+        owner=owner,
+        due="2026-12-01",
+        type=kind,
+        done=False,
+        overdue=False,
+        path="incidents/2026-11-25-x/04-postmortem.md",
+        line=9,
+        status=status,
+    )
+    found.incident_title = action[::-1]
+    return found
+
+
+# Any text but NUL, which no argument can hold; surrogates are not text.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"))
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT), min_size=1, max_size=4))
+def test_gh_script_hands_any_text_to_gh_unchanged(
+    tmp_path: Path, values: list[tuple[str, str, str, str]]
+) -> None:
+    from incidentflow.reports.exports import description
+
+    items = [item(*row) for row in values]
+    _, calls = run_script(gh_script(items, remote="https://github.com/shop/front"), tmp_path)
+    creates = [call for call in calls if call[:2] == ["issue", "create"]]
+    assert [flag(call, "title") for call in creates] == [[i.action] for i in items]
+    assert [flag(call, "body") for call in creates] == [
+        [description(i, remote="https://github.com/shop/front")] for i in items
+    ]

@@ -1,12 +1,13 @@
-"""`incident actions`: action items across all postmortems."""
+"""`incident actions`: action items across all postmortems, and their export to a tracker."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
 
-from incidentflow.commands._shared import echo_json, now, open_workspace
+from incidentflow.commands._shared import echo_json, now, open_workspace, shown_path
 from incidentflow.reports.actions import ActionItem, action_items
 
 
@@ -15,12 +16,27 @@ from incidentflow.reports.actions import ActionItem, action_items
 @click.option("--overdue", is_flag=True, help="Only items due before today and not done.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
+    "--export",
+    "export",
+    type=click.Choice(["csv", "gh"]),
+    help="csv: a file for the CSV importers of Jira and GitHub; gh: a script of "
+    "`gh issue create` commands. Only items not done and without a ticket.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the export to FILE instead of stdout.",
+)
+@click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this date."
 )
 def command(
     owner: str | None,
     overdue: bool,
     as_json: bool,
+    export: str | None,
+    output: Path | None,
     today: dt.datetime | None,
 ) -> None:
     """List action items from every postmortem: incident, owner, due, type, state, the
@@ -29,16 +45,24 @@ def command(
     A row is done when its Status says so (done, Done ✅, fixed, closed, [x], in any case)
     or its action starts with [x]; any other status is shown as written. Overdue means due
     before today and not done. A commit in the Status ("done in 1a2b3c4") is the fix; a
-    Ticket column (#123, PROJ-45, a URL) records the issue.
+    Ticket column (#123, PROJ-45, a URL) records the issue, and --export leaves the row out.
 
     \b
     Examples:
       incident actions --overdue
-      incident actions --owner @ana --json
+      incident actions --export csv -o actions.csv      # then import it in Jira
+      incident actions --export gh > issues.sh && bash issues.sh
     """
+    if export is not None and as_json:
+        raise click.UsageError("--json and --export cannot be used together")
+    if output is not None and export is None:
+        raise click.UsageError("-o/--output needs --export")
     workspace = open_workspace()
     day = today.date() if today else now().astimezone(workspace.config.tz()).date()
     items = action_items(workspace, today=day, owner=owner, overdue_only=overdue)
+    if export is not None:
+        _export(export, items, remote=workspace.git.remote_url(), output=output)
+        return
     if as_json:
         echo_json([item.as_dict() for item in items])
         return
@@ -47,6 +71,24 @@ def command(
     widths = [max([len(h)] + [len(r[n]) for r in rows]) for n, h in enumerate(headers)]
     for row in [(*headers, "ACTION"), *rows]:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, [*widths, 0], strict=True)).rstrip())
+
+
+def _export(kind: str, items: list[ActionItem], *, remote: str | None, output: Path | None) -> None:
+    from incidentflow.reports.exports import gh_script, tracker_csv
+
+    text = (tracker_csv if kind == "csv" else gh_script)(items, remote=remote)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from incidentflow.files.atomic import atomic_write_text
+
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        from incidentflow.errors import IncidentError
+
+        raise IncidentError(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(shown_path(output.resolve()))
 
 
 def _cells(item: ActionItem) -> tuple[str, ...]:

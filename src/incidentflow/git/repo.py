@@ -466,6 +466,11 @@ class Git:
         )
         return out.strip() or None
 
+    def remote_url(self, name: str = "origin") -> str | None:
+        """The fetch URL of remote ``name``; None without one."""
+        out = self.run("config", "--get", f"remote.{name}.url", check=False).strip()
+        return out or None
+
     def commit_summary(self, name: str) -> tuple[str, str, str] | None:
         """A commit's full id, committer date (ISO 8601) and subject; None if ``name`` names
         no commit here."""
