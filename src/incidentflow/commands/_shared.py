@@ -77,6 +77,21 @@ def level_names(config: Config, given: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def emit(text: str, output: Path | None) -> None:
+    """``text`` on stdout, or written whole to ``output`` (atomically: a reader never sees
+    half of it), printing where it went."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from incidentflow.files.atomic import atomic_write_text
+
+    try:
+        atomic_write_text(output, text)
+    except OSError as exc:
+        raise IncidentError(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(shown_path(output.resolve()))
+
+
 def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON on stdout."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from incidentflow.commands._shared import echo_json, now, open_workspace, shown_path
+from incidentflow.commands._shared import echo_json, emit, now, open_workspace
 from incidentflow.reports.actions import ActionItem, action_items
 
 
@@ -77,18 +77,7 @@ def _export(kind: str, items: list[ActionItem], *, remote: str | None, output: P
     from incidentflow.reports.exports import gh_script, tracker_csv
 
     text = (tracker_csv if kind == "csv" else gh_script)(items, remote=remote)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    from incidentflow.files.atomic import atomic_write_text
-
-    try:
-        atomic_write_text(output, text)
-    except OSError as exc:
-        from incidentflow.errors import IncidentError
-
-        raise IncidentError(f"cannot write {output}: {exc.strerror}") from None
-    click.echo(shown_path(output.resolve()))
+    emit(text, output)
 
 
 def _cells(item: ActionItem) -> tuple[str, ...]:

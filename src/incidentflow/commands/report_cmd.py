@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from incidentflow.commands._complete import incident_ids
-from incidentflow.commands._shared import now, open_workspace, shown_path
+from incidentflow.commands._shared import emit, now, open_workspace
 from incidentflow.reports.report import FORMATS
 
 _BY_SUFFIX = {".html": "html", ".htm": "html", ".txt": "text", ".text": "text"}
@@ -57,15 +57,4 @@ def command(
     text = render_report(
         load_digest(workspace, chosen, today=day), config=workspace.config, fmt=chosen_format
     )
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    from incidentflow.files.atomic import atomic_write_text
-
-    try:
-        atomic_write_text(output, text)
-    except OSError as exc:
-        from incidentflow.errors import IncidentError
-
-        raise IncidentError(f"cannot write {output}: {exc.strerror}") from None
-    click.echo(shown_path(output.resolve()))
+    emit(text, output)
